@@ -1,0 +1,6 @@
+/**
+ * `weft`: everything in `weft/core`; the Node reactor joins it as it lands.
+ *
+ * @module
+ */
+export * from './core/index.js';
