@@ -1,6 +1,8 @@
 /**
- * `weft`: everything in `weft/core`; the Node reactor joins it as it lands.
+ * `weft`: everything in `weft/core`, plus the Node reactor (`reactor`,
+ * `NodeReactor`, `react`).
  *
  * @module
  */
 export * from './core/index.js';
+export * from './node/index.js';

@@ -20,8 +20,11 @@ export type Canceller<T> = (deferred: Deferred<T>, reason: unknown) => void;
 /** Callbacks and errbacks as the chain stores them. */
 type Step = (result: unknown, ...args: unknown[]) => unknown;
 
-/** The result of a step that returned nothing: what comes after sees `undefined`. */
-type Settled<U> = U extends Failure ? never : U;
+/**
+ * What a step's return type `U` makes the chain carry: a returned Failure
+ * switches to the error path, so it is not part of the success type.
+ */
+export type Settled<U> = U extends Failure ? never : U;
 
 /**
  * Returns its argument: the step used for the missing half of a pair. The
@@ -38,6 +41,12 @@ export function passthru<T>(value: T): T {
 const CONTINUE: Step = () => {
   throw new Error('CONTINUE is a marker, not a step');
 };
+
+/**
+ * In a step's second slot: its first slot holds `[callback, errback,
+ * callbackArgs, errbackArgs]` (see `Deferred#steps`).
+ */
+const WITH_ARGS: unique symbol = Symbol('WITH_ARGS');
 
 const CALLED = 1;
 const RUNNING = 2;
@@ -146,9 +155,11 @@ export interface AsPromiseOptions {
  */
 export class Deferred<T = unknown> implements PromiseLike<T> {
   /**
-   * Pending steps, four slots each: `[callback, errback, callbackArgs,
-   * errbackArgs]`. Consumed from the front by the chain loop, which splices
-   * once per run rather than once per step (firing stays linear in length).
+   * Pending steps, two slots each: `callback, errback`, or, for a step with
+   * arguments (and for CONTINUE, whose argument is the waiting Deferred),
+   * `[callback, errback, callbackArgs, errbackArgs], WITH_ARGS`. Consumed from
+   * the front by the chain loop, which splices once per run rather than once
+   * per step (firing stays linear in length).
    */
   #steps: unknown[] | null = null;
   #result: unknown = undefined;
@@ -192,7 +203,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
    *
    * @returns this Deferred, typed by what the pair returns.
    */
-  addCallbacks<U, V = T, CA extends unknown[] = [], EA extends unknown[] = []>(
+  addCallbacks<U, V = never, CA extends unknown[] = [], EA extends unknown[] = []>(
     callback: (result: T, ...args: CA) => U | PromiseLike<U>,
     errback?: ((failure: Failure, ...args: EA) => V | PromiseLike<V>) | null,
     options?: AddCallbacksOptions<CA, EA>,
@@ -233,13 +244,8 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
   addErrback<U, A extends unknown[] = []>(
     errback: (failure: Failure, ...args: A) => U | PromiseLike<U>,
     ...args: A
-  ): this {
-    return this.#add(
-      passthru,
-      errback as Step,
-      undefined,
-      args.length === 0 ? undefined : args,
-    );
+  ): Deferred<T | Settled<U>> {
+    return this.#add(passthru, errback as Step, undefined, args.length === 0 ? undefined : args);
   }
 
   /** Adds `fn` as both callback and errback: it sees the result or the Failure. */
@@ -252,9 +258,22 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
   }
 
   #add(callback: Step, errback: Step, cbArgs: unknown, ebArgs: unknown): this {
-    (this.#steps ??= []).push(callback, errback, cbArgs, ebArgs);
+    this.#append(callback, errback, cbArgs, ebArgs);
     if ((this.#flags & CALLED) !== 0) this.#runCallbacks();
     return this;
+  }
+
+  /** Appends a step to `#steps` (see there for the layout); runs nothing. */
+  #append(callback: Step, errback: Step, cbArgs: unknown, ebArgs: unknown): void {
+    let first: unknown = callback;
+    let second: unknown = errback;
+    if (cbArgs !== undefined || ebArgs !== undefined) {
+      first = [callback, errback, cbArgs, ebArgs];
+      second = WITH_ARGS;
+    }
+    // A literal for the first step: pushing onto `[]` would reserve 19 slots at once (V8).
+    if (this.#steps === null) this.#steps = [first, second];
+    else this.#steps.push(first, second);
   }
 
   /**
@@ -322,7 +341,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     this.#flags |= CALLED;
     this.#result = inner;
     this.#paused += 1;
-    (inner.#steps ??= []).push(CONTINUE, CONTINUE, this, this);
+    inner.#append(CONTINUE, CONTINUE, this, this);
     if ((inner.#flags & CALLED) !== 0) inner.#runCallbacks();
   }
 
@@ -423,9 +442,10 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
    */
   #runCallbacks(): void {
     if ((this.#flags & RUNNING) !== 0) return; // a step of ours is on the stack; it will continue
-    const chain: Deferred[] = [this];
-    while (chain.length > 0) {
-      const current = chain[chain.length - 1] as Deferred;
+    // Allocated at the first CONTINUE: most runs involve this Deferred alone.
+    let chain: Deferred[] | null = null;
+    for (;;) {
+      const current: Deferred = chain === null ? this : (chain[chain.length - 1] as Deferred);
       if (current.#paused > 0) return; // everything up the chain waits with it
       let finished = true;
       const steps = current.#steps;
@@ -433,9 +453,14 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
         let i = 0;
         while (i < steps.length) {
           const side = current.#result instanceof Failure ? 1 : 0;
-          const step = steps[i + side] as Step;
-          const args = steps[i + 2 + side] as unknown[] | undefined;
-          i += 4;
+          let step = steps[i + side] as Step;
+          let args: unknown[] | undefined;
+          if (steps[i + 1] === WITH_ARGS) {
+            const withArgs = steps[i] as unknown[];
+            step = withArgs[side] as Step;
+            args = withArgs[2 + side] as unknown[] | undefined;
+          }
+          i += 2;
           if (step === passthru) continue;
           if (step === CONTINUE) {
             const waiting = args as unknown as Deferred;
@@ -443,7 +468,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
             current.#result = undefined;
             if (current.#debug !== null) current.#debug.failure = null;
             waiting.#paused -= 1;
-            chain.push(waiting);
+            (chain ??= [current]).push(waiting);
             finished = false;
             break;
           }
@@ -461,9 +486,14 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
             let inner: Deferred | null = null;
             if (result instanceof Deferred) {
               if (result === current) {
+                // It would wait on itself forever (Twisted hangs here); fail the chain instead.
                 log.warn(
                   'A callback returned the Deferred it was attached to; this breaks the chain',
                 );
+                current.#result = new Failure(
+                  new TypeError('A callback returned the Deferred it was attached to'),
+                );
+                continue;
               }
               inner = result as Deferred;
             } else {
@@ -485,7 +515,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
                 // Not ready: wait on it. Its steps end with our continuation.
                 current.#result = inner;
                 current.#paused += 1;
-                (inner.#steps ??= []).push(CONTINUE, CONTINUE, current, current);
+                inner.#append(CONTINUE, CONTINUE, current, current);
                 break;
               }
               // Ready: take its result, leaving it `undefined`.
@@ -511,7 +541,9 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
         } else if (current.#debug !== null) {
           current.#debug.failure = null;
         }
+        if (chain === null) return;
         chain.pop();
+        if (chain.length === 0) return;
       }
     }
   }
@@ -574,6 +606,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
    *
    * @example
    * ```ts
+   * const url = 'http://127.0.0.1:8080/';
    * const d = Deferred.fromPromise((signal) => fetch(url, { signal }));
    * d.cancel(); // aborts the fetch
    * ```
@@ -587,8 +620,10 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
       return d;
     }
     const controller = new AbortController();
+    let returned: Deferred | null = null;
     const d = new Deferred<Awaited<T>>((_, reason) => {
       controller.abort(reason);
+      returned?.cancel(reason);
     });
     let value: T | PromiseLike<T>;
     try {
@@ -599,7 +634,12 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     }
     if (value !== null && (typeof value === 'object' || typeof value === 'function')) {
       if (value instanceof Deferred) {
-        value.chainDeferred(d as Deferred);
+        // Follow it as a chain would: cancel is forwarded, its result consumed.
+        returned = value as Deferred;
+        returned.addBoth((result) => {
+          if (!d.called) d.callback(result as Awaited<T>);
+          return undefined;
+        });
         return d;
       }
       if (isThenable(value)) {

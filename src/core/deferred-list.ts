@@ -26,10 +26,11 @@ export interface DeferredListOptions {
   readonly consumeErrors?: boolean;
 }
 
-function cancelEach(deferreds: readonly Deferred[]): void {
+/** Cancels each of `deferreds` with `reason`, logging (not throwing) what a canceller throws. */
+function cancelEach(deferreds: readonly Deferred[], reason?: unknown): void {
   for (const d of deferreds) {
     try {
-      d.cancel();
+      d.cancel(reason);
     } catch (e) {
       log.failure('Exception raised from user supplied canceller', e);
     }
@@ -90,13 +91,16 @@ export class DeferredList<T = unknown, R = DeferredListEntry<T>[]> extends Defer
     });
   }
 
-  /** Cancels every input that has not fired, unless this list has already fired. */
+  /**
+   * Cancels every input that has not fired, with `reason`, unless this list
+   * has already fired.
+   */
   override cancel(reason?: unknown): void {
     if (this.called) {
       super.cancel(reason);
       return;
     }
-    cancelEach(this.#inputs);
+    cancelEach(this.#inputs, reason);
   }
 }
 
@@ -136,9 +140,9 @@ export function race<T>(deferreds: Iterable<Deferred<T>>): Deferred<[index: numb
   const failures = new Array<Failure | undefined>(inputs.length).fill(undefined);
   let failed = 0;
   let settled = false;
-  const winner = new Deferred<[number, T]>(() => {
+  const winner = new Deferred<[number, T]>((_, reason) => {
     settled = true;
-    cancelEach(inputs);
+    cancelEach(inputs, reason);
   });
   if (inputs.length === 0) {
     winner.errback(new FailureGroup([]));

@@ -19,6 +19,8 @@ function removeWaiter<T>(waiting: Deferred<T>[], d: Deferred<T>): void {
 abstract class DeferredTokens<Self> {
   /** Deferreds waiting to acquire, oldest first. */
   protected readonly waiting: Deferred<Self>[] = [];
+  /** Set while {@link DeferredTokens.serveWaiters} runs, so that it is not re-entered. */
+  #serving = false;
 
   /** Takes a token now if one is free; otherwise returns false. */
   protected abstract take(): boolean;
@@ -32,7 +34,9 @@ abstract class DeferredTokens<Self> {
     const d = new Deferred<Self>((waiter) => {
       removeWaiter(this.waiting, waiter);
     });
-    if (this.take()) d.callback(this as unknown as Self);
+    // A token can be free while others wait only inside serveWaiters (a
+    // holder released from a waiter's callback): they come first.
+    if (this.waiting.length === 0 && this.take()) d.callback(this as unknown as Self);
     else this.waiting.push(d);
     return d;
   }
@@ -56,12 +60,23 @@ abstract class DeferredTokens<Self> {
     );
   }
 
-  /** Hands the token straight to the oldest waiter, if any. Returns whether one was served. */
-  protected handOff(): boolean {
-    const next = this.waiting.shift();
-    if (next === undefined) return false;
-    next.callback(this as unknown as Self);
-    return true;
+  /**
+   * Hands free tokens straight to the oldest waiters. Iterative: a release
+   * made inside a waiter's callback (as `run` does for a synchronous
+   * function) only frees the token, and this loop serves the next waiter once
+   * that callback returns, so thousands of queued holders do not grow the
+   * stack.
+   */
+  protected serveWaiters(): void {
+    if (this.#serving) return;
+    this.#serving = true;
+    try {
+      while (this.waiting.length > 0 && this.take()) {
+        (this.waiting.shift() as Deferred<Self>).callback(this as unknown as Self);
+      }
+    } finally {
+      this.#serving = false;
+    }
   }
 }
 
@@ -71,8 +86,11 @@ abstract class DeferredTokens<Self> {
  *
  * @example
  * ```ts
+ * import { appendFile } from 'node:fs/promises';
+ *
+ * const writeRecord = (record: string) => appendFile('records.log', `${record}\n`);
  * const lock = new DeferredLock();
- * lock.run(() => writeRecord(r)); // never two writeRecord at once
+ * for (const r of ['one', 'two']) lock.run(() => writeRecord(r)); // never two writeRecord at once
  * ```
  */
 export class DeferredLock extends DeferredTokens<DeferredLock> {
@@ -87,17 +105,15 @@ export class DeferredLock extends DeferredTokens<DeferredLock> {
 
   /**
    * Releases the lock, handing it directly to the next waiter (the lock stays
-   * locked) if there is one.
+   * locked) if there is one. Called from a waiter's callback, the hand-off
+   * happens as that callback returns.
    *
    * @throws {RangeError} if the lock is not held.
    */
   release(): void {
     if (!this.locked) throw new RangeError('Tried to release an unlocked lock');
     this.locked = false;
-    if (this.waiting.length > 0) {
-      this.locked = true;
-      this.handOff();
-    }
+    this.serveWaiters();
   }
 }
 
@@ -106,6 +122,8 @@ export class DeferredLock extends DeferredTokens<DeferredLock> {
  *
  * @example
  * ```ts
+ * const urls = ['/a', '/b', '/c', '/d', '/e'].map((p) => new URL(p, 'http://127.0.0.1:8080'));
+ * const fetchPage = async (url: URL) => (await fetch(url)).text();
  * const sem = new DeferredSemaphore(3);
  * const pages = urls.map((u) => sem.run(fetchPage, u)); // 3 fetches at a time
  * ```
@@ -142,10 +160,7 @@ export class DeferredSemaphore extends DeferredTokens<DeferredSemaphore> {
       throw new RangeError('Semaphore released more often than acquired');
     }
     this.tokens += 1;
-    if (this.waiting.length > 0) {
-      this.tokens -= 1;
-      this.handOff();
-    }
+    this.serveWaiters();
   }
 }
 
@@ -167,7 +182,7 @@ export class DeferredQueue<T> {
   /** Most getters waiting at once (`Infinity`: unbounded). */
   readonly backlog: number;
 
-  constructor(size = Infinity, backlog = Infinity) {
+  constructor(size: number = Infinity, backlog: number = Infinity) {
     this.size = size;
     this.backlog = backlog;
   }

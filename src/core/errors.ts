@@ -26,6 +26,7 @@ export interface WeftErrorOptions {
  *
  * @example
  * ```ts
+ * const d = new Deferred<string>();
  * d.addErrback((f) => {
  *   if (f.value instanceof CancelledError) return 'gave up';
  *   return f;
@@ -37,8 +38,6 @@ export class WeftError extends Error {
   static override [Symbol.hasInstance](value: unknown): boolean {
     return hasBrand(this, value);
   }
-  /** @internal */
-  declare readonly [BRANDS]: readonly symbol[];
   /** The platform's error code (`'ECONNREFUSED'`, ...), or `undefined` when the OS gave none. */
   readonly code: string | undefined;
 
@@ -65,8 +64,11 @@ function described(base: string, detail: string | undefined): string {
  * to `cancel(reason)` or the abort reason of the signal that cancelled it.
  */
 export class CancelledError extends WeftError {
+  /** Always `'ABORT_ERR'`, as Node's `AbortError`. */
+  declare readonly code: 'ABORT_ERR';
+  /** @param options - its `cause` is kept; its `code` is ignored (always `'ABORT_ERR'`). */
   constructor(message?: string, options?: WeftErrorOptions) {
-    super(message ?? 'The operation was cancelled', { code: 'ABORT_ERR', ...options });
+    super(message ?? 'The operation was cancelled', { ...options, code: 'ABORT_ERR' });
   }
 }
 nameError(CancelledError, 'CancelledError');
@@ -371,3 +373,142 @@ nameError(InvalidAddressError, 'InvalidAddressError');
 /** A datagram was too long for the transport. */
 export class MessageLengthError extends WeftError {}
 nameError(MessageLengthError, 'MessageLengthError');
+
+// ---------------------------------------------------------------------------
+// Scheduling (Twisted's internet.task) and the global reactor
+
+/**
+ * An operation was called in a state that does not allow it: starting a
+ * `LoopingCall` that is already running, stopping or resetting one that is
+ * not (Twisted asserts these).
+ *
+ * Its `name` is `'InvalidStateError'`, as the `DOMException` raised for the
+ * same kind of misuse, and its `code` is `'ERR_INVALID_STATE'`, as Node's.
+ */
+export class InvalidStateError extends WeftError {
+  constructor(message?: string, options?: WeftErrorOptions) {
+    super(message ?? 'Invalid state for this operation', {
+      code: 'ERR_INVALID_STATE',
+      ...options,
+    });
+  }
+}
+nameError(InvalidStateError, 'InvalidStateError');
+
+/**
+ * A {@link Cooperator} or one of its tasks was in a state that does not allow
+ * the operation. Not raised itself: the base of the scheduler errors below.
+ */
+export class SchedulerError extends WeftError {}
+nameError(SchedulerError, 'SchedulerError');
+
+/** The {@link Cooperator} was stopped while the task ran, or before it was added. */
+export class SchedulerStopped extends SchedulerError {
+  constructor(message?: string, options?: WeftErrorOptions) {
+    super(message ?? 'The cooperator was stopped', options);
+  }
+}
+nameError(SchedulerStopped, 'SchedulerStopped');
+
+/**
+ * The cooperative task has already finished: completed, stopped, or failed.
+ * Not raised itself; see its three subclasses.
+ */
+export class TaskFinished extends SchedulerError {}
+nameError(TaskFinished, 'TaskFinished');
+
+/** The cooperative task had already run its iterator to the end. */
+export class TaskDone extends TaskFinished {
+  constructor(message?: string, options?: WeftErrorOptions) {
+    super(message ?? 'The task has already completed', options);
+  }
+}
+nameError(TaskDone, 'TaskDone');
+
+/** The cooperative task was stopped with `stop()`. */
+export class TaskStopped extends TaskFinished {
+  constructor(message?: string, options?: WeftErrorOptions) {
+    super(message ?? 'The task was stopped', options);
+  }
+}
+nameError(TaskStopped, 'TaskStopped');
+
+/** The cooperative task ended with an error from its iterator or from a Deferred it yielded. */
+export class TaskFailed extends TaskFinished {
+  constructor(message?: string, options?: WeftErrorOptions) {
+    super(message ?? 'The task failed with an unhandled error', options);
+  }
+}
+nameError(TaskFailed, 'TaskFailed');
+
+/** `resume()` on a cooperative task that was not paused. */
+export class NotPaused extends SchedulerError {
+  constructor(message?: string, options?: WeftErrorOptions) {
+    super(message ?? 'The task is not paused', options);
+  }
+}
+nameError(NotPaused, 'NotPaused');
+
+/** `installReactor()` while a different reactor is already installed. */
+export class ReactorAlreadyInstalledError extends WeftError {
+  constructor(message?: string, options?: WeftErrorOptions) {
+    super(message ?? 'Could not install reactor because one is already installed', options);
+  }
+}
+nameError(ReactorAlreadyInstalledError, 'ReactorAlreadyInstalledError');
+
+/**
+ * Something needed the global reactor (a `LoopingCall` with no `clock`, the
+ * global `coiterate`, ...) and none is installed.
+ */
+export class ReactorNotInstalledError extends WeftError {
+  constructor(message?: string, options?: WeftErrorOptions) {
+    super(
+      message ??
+        "No reactor installed: import 'weft' (which installs the Node reactor), " +
+          'call installReactor(), or pass a clock explicitly (for example set LoopingCall.clock)',
+      options,
+    );
+  }
+}
+nameError(ReactorNotInstalledError, 'ReactorNotInstalledError');
+
+/**
+ * Ends a `react()` main function with a chosen exit status (Python's
+ * `SystemExit`): thrown or failed with, the process exits with `exitCode`
+ * and nothing is logged.
+ */
+export class SystemExit extends WeftError {
+  /** The process exit status to use. */
+  readonly exitCode: number;
+  constructor(exitCode: number, message?: string) {
+    super(message ?? `Exit with status ${String(exitCode)}`);
+    this.exitCode = exitCode;
+  }
+}
+nameError(SystemExit, 'SystemExit');
+
+// ---------------------------------------------------------------------------
+// Logging
+
+/**
+ * A value given as a log level is not one of `'debug'`, `'info'`, `'warn'`,
+ * `'error'`, `'critical'` (Twisted's `InvalidLogLevelError`).
+ */
+export class InvalidLogLevelError extends WeftError {
+  /** The value that was given as a level. */
+  readonly level: unknown;
+  constructor(level: unknown, options?: WeftErrorOptions) {
+    super(`Invalid log level: ${showLevel(level)}`, options);
+    this.level = level;
+  }
+}
+nameError(InvalidLogLevelError, 'InvalidLogLevelError');
+
+function showLevel(level: unknown): string {
+  try {
+    return typeof level === 'string' ? JSON.stringify(level) : String(level);
+  } catch {
+    return `<${typeof level}>`;
+  }
+}

@@ -51,6 +51,7 @@ function namesOf(value: unknown): string[] {
  *
  * @example
  * ```ts
+ * const d = new Deferred<string>();
  * d.addErrback((f) => {
  *   f.trap(ConnectionRefusedError); // anything else passes on unchanged
  *   return 'offline';

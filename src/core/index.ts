@@ -13,7 +13,7 @@ export {
   setDebugging,
   succeed,
 } from './defer.js';
-export type { AddCallbacksOptions, AsPromiseOptions, Canceller } from './defer.js';
+export type { AddCallbacksOptions, AsPromiseOptions, Canceller, Settled } from './defer.js';
 export { DeferredList, gatherResults, race } from './deferred-list.js';
 export type { DeferredListEntry, DeferredListOptions, ResultsOf } from './deferred-list.js';
 export { DeferredLock, DeferredQueue, DeferredSemaphore } from './deferred-queue.js';
@@ -23,16 +23,56 @@ export { Failure } from './failure.js';
 export type { ErrorType } from './failure.js';
 export { DelayedCall } from './delayed-call.js';
 export type { DelayedCallOwner } from './delayed-call.js';
+export { getGlobalReactor, installReactor } from './global-reactor.js';
+export { deferLater, LoopingCall } from './task.js';
+export { coiterate, cooperate, CooperativeTask, Cooperator } from './cooperator.js';
+export type {
+  CooperativeIterator,
+  CooperatorOptions,
+  CooperatorScheduler,
+  TerminationPredicateFactory,
+} from './cooperator.js';
+export { globalLogBeginner, globalLogPublisher, Logger } from './logger.js';
+export type { LogFields } from './logger.js';
+export { wallClock } from './log-event.js';
+export type { ILogObserver, LogClock, LogEvent } from './log-event.js';
+export { compareLogLevels, isLogLevel, levelWithName, LOG_LEVELS, LogLevel } from './log-levels.js';
+export {
+  eventAsText,
+  flattenEvent,
+  formatEvent,
+  formatEventAsClassicLogText,
+  formatTime,
+} from './log-format.js';
+export type { EventAsTextOptions } from './log-format.js';
+export { LogPublisher } from './log-publisher.js';
 export {
   consoleErrorObserver,
-  formatEvent,
-  globalLogPublisher,
-  LOG_LEVELS,
-  Logger,
-  LogPublisher,
-} from './logger.js';
-export type { ILogObserver, LogEvent, LogLevel } from './logger.js';
-export type { IDelayedCall, IReactorTime } from './interfaces/reactor.js';
+  LimitedHistoryLogObserver,
+  textLogObserver,
+} from './log-observers.js';
+export type { TextLogObserverOptions } from './log-observers.js';
+export {
+  FilteringLogObserver,
+  LogLevelFilterPredicate,
+  PredicateResult,
+  shouldLogEvent,
+} from './log-filter.js';
+export type { ILogFilterPredicate } from './log-filter.js';
+export { eventAsJSON, eventFromJSON, eventsFromJSONLines, jsonLogObserver } from './log-json.js';
+export type { FailureJSON } from './log-json.js';
+export { LogBeginner } from './log-beginner.js';
+export type { BeginLoggingOptions, LogBeginnerOptions } from './log-beginner.js';
+export type {
+  IDelayedCall,
+  IReactor,
+  IReactorCore,
+  IReactorTime,
+  SystemEventPhase,
+  SystemEventType,
+  TriggerId,
+} from './interfaces/reactor.js';
+export { ReactorBase } from './reactor-base.js';
 export {
   AlreadyCalledError,
   AlreadyCancelledError,
@@ -53,6 +93,8 @@ export {
   FailureGroup,
   FirstError,
   InvalidAddressError,
+  InvalidLogLevelError,
+  InvalidStateError,
   MessageLengthError,
   NoCurrentExceptionError,
   NoProtocol,
@@ -60,15 +102,25 @@ export {
   NotACoroutineError,
   NotConnectingError,
   NotListeningError,
+  NotPaused,
   ProcessDone,
   ProcessExitedAlready,
   ProcessTerminated,
   QueueOverflow,
   QueueUnderflow,
+  ReactorAlreadyInstalledError,
   ReactorAlreadyRunning,
+  ReactorNotInstalledError,
   ReactorNotRestartable,
   ReactorNotRunning,
+  SchedulerError,
+  SchedulerStopped,
   SSLError,
+  SystemExit,
+  TaskDone,
+  TaskFailed,
+  TaskFinished,
+  TaskStopped,
   TCPTimedOutError,
   TimeoutError,
   UnknownHostError,

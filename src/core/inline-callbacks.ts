@@ -116,6 +116,7 @@ function runGenerator<R>(gen: InlineGenerator<R>): Deferred<R> {
  *
  * @example
  * ```ts
+ * const getPage = (url: string): Deferred<string> => succeed(`the page at ${url}`);
  * const fetchTwice = inlineCallbacks(function* (url: string) {
  *   const a = (yield getPage(url)) as string;
  *   const b = (yield getPage(url)) as string;
@@ -148,6 +149,7 @@ export function inlineCallbacks<A extends unknown[], R>(
  *
  * @example
  * ```ts
+ * const url = 'http://127.0.0.1:8080/';
  * const d = ensureDeferred(async (signal) => {
  *   const res = await fetch(url, { signal });
  *   return res.status;
@@ -163,7 +165,12 @@ export function ensureDeferred<T>(
     | InlineGenerator<T>,
 ): Deferred<Awaited<T>> {
   if (value instanceof Deferred) return value as Deferred<Awaited<T>>;
-  if (typeof value === 'function') return Deferred.fromPromise(value);
+  if (typeof value === 'function') {
+    return Deferred.fromPromise<T>((signal) => {
+      const result = value(signal);
+      return isGenerator(result) ? (runGenerator(result) as Deferred<T>) : result;
+    });
+  }
   if (isGenerator(value)) return runGenerator(value) as Deferred<Awaited<T>>;
   const awaited = asAwaitable(value);
   if (awaited !== null) return awaited as Deferred<Awaited<T>>;

@@ -40,13 +40,7 @@ export class Clock implements IReactorTime, DelayedCallOwner {
     fn: (...args: A) => unknown,
     ...args: A
   ): IDelayedCall {
-    const call = new DelayedCall(
-      this,
-      this.rightNow + delaySeconds,
-      this.#seq++,
-      fn,
-      args,
-    );
+    const call = new DelayedCall(this, this.rightNow + delaySeconds, this.#seq++, fn, args);
     this.#insert(call);
     return call;
   }

@@ -5,6 +5,8 @@
  * @module
  */
 export { Clock } from './clock.js';
+export { capturedLogs, LogCapture } from './log-capture.js';
+export { MemoryReactorClock } from './memory-reactor.js';
 export {
   assertNoResult,
   failureResultOf,

@@ -1,0 +1,150 @@
+/**
+ * `NodeReactor`: the reactor on Node's own event loop (libuv).
+ *
+ * weft does not run a loop of its own: Node's loop is the loop. The reactor
+ * keeps its delayed calls in one heap and arms a single host timer for the
+ * soonest one (as Twisted's asyncio reactor does), so a million pending
+ * `callLater`s cost one libuv timer.
+ *
+ * @module
+ */
+import { performance } from 'node:perf_hooks';
+import type { Deferred } from '../core/defer.js';
+import { installReactor } from '../core/global-reactor.js';
+import { ReactorBase } from '../core/reactor-base.js';
+
+/** Longest single host wait Node allows (2^31-1 ms); longer waits re-arm on waking. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function noop(): void {
+  // Holds the event loop open while the reactor runs.
+}
+
+/** Options of {@link NodeReactor.run}. */
+export interface RunOptions {
+  /**
+   * Install SIGINT and SIGTERM handlers that call `stop()` (removed again at
+   * shutdown). Default true.
+   */
+  readonly installSignalHandlers?: boolean;
+}
+
+/**
+ * The reactor on Node's event loop.
+ *
+ * Delayed calls run whenever Node's loop runs — `run()` is not needed for
+ * time to pass. `run()` is the lifecycle: it fires the startup triggers,
+ * installs SIGINT/SIGTERM handlers that call `stop()`, keeps the process
+ * alive (as Twisted's blocking `run()` does) and returns a Deferred that fires
+ * once shutdown has finished, after which nothing the reactor owns keeps the
+ * process alive.
+ *
+ * @example
+ * ```ts
+ * import { reactor } from 'weft';
+ * reactor.callLater(1.5, () => console.log('a second and a half later'));
+ * ```
+ */
+export class NodeReactor extends ReactorBase {
+  #timer: NodeJS.Timeout | null = null;
+  #immediate: NodeJS.Immediate | null = null;
+  /** Host time (ms, `performance.now()`) the armed timer is due at. */
+  #armedAt = Infinity;
+  #signalHandler: (() => void) | null = null;
+  #keepAlive: NodeJS.Timeout | null = null;
+  #installSignals = true;
+
+  readonly #wake = (): void => {
+    this.#timer = null;
+    this.#immediate = null;
+    this.#armedAt = Infinity;
+    this.iterate();
+  };
+
+  /** Monotonic seconds since the process started (`performance.now() / 1000`). */
+  seconds(): number {
+    return performance.now() / 1000;
+  }
+
+  /**
+   * Fires startup, marks the reactor running, and returns a Deferred that
+   * fires once shutdown is complete.
+   */
+  override run(options?: RunOptions): Deferred<void> {
+    this.#installSignals = options?.installSignalHandlers ?? true;
+    return super.run();
+  }
+
+  protected scheduleWakeup(delaySeconds: number | null): void {
+    if (delaySeconds === null) {
+      this.#disarm();
+      return;
+    }
+    if (delaySeconds <= 0) {
+      // Due now: run after pending I/O callbacks (the check phase), never before them.
+      if (this.#immediate !== null) return;
+      this.#clearTimer();
+      this.#immediate = setImmediate(this.#wake);
+      return;
+    }
+    if (this.#immediate !== null) return; // waking at once anyway
+    const dueAt = performance.now() + delaySeconds * 1000;
+    if (this.#timer !== null && this.#armedAt <= dueAt) return; // an earlier wakeup re-arms
+    this.#clearTimer();
+    const ms = Math.min(MAX_TIMER_MS, Math.max(1, Math.ceil(delaySeconds * 1000)));
+    this.#armedAt = performance.now() + ms;
+    this.#timer = setTimeout(this.#wake, ms);
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== null) {
+      clearTimeout(this.#timer);
+      this.#timer = null;
+      this.#armedAt = Infinity;
+    }
+  }
+
+  #disarm(): void {
+    this.#clearTimer();
+    if (this.#immediate !== null) {
+      clearImmediate(this.#immediate);
+      this.#immediate = null;
+    }
+  }
+
+  protected override startHost(): void {
+    // Like Twisted's run(), a running reactor keeps the process alive until
+    // stopped, even with nothing scheduled; shutdown releases it.
+    this.#keepAlive = setInterval(noop, MAX_TIMER_MS);
+    if (!this.#installSignals) return;
+    const handler = (): void => {
+      // A second signal while stopping is ignored: shutdown is already under way.
+      if (this.stoppable) this.stop();
+    };
+    this.#signalHandler = handler;
+    process.on('SIGINT', handler);
+    process.on('SIGTERM', handler);
+  }
+
+  protected override stopHost(): void {
+    this.#disarm();
+    if (this.#keepAlive !== null) {
+      clearInterval(this.#keepAlive);
+      this.#keepAlive = null;
+    }
+    const handler = this.#signalHandler;
+    if (handler !== null) {
+      process.removeListener('SIGINT', handler);
+      process.removeListener('SIGTERM', handler);
+      this.#signalHandler = null;
+    }
+  }
+}
+
+/**
+ * The default reactor: the one `weft`'s functions use when none is given, and
+ * the global reactor (see `installReactor`) once `weft` is imported.
+ * Creating it arms nothing; it costs nothing until used.
+ */
+export const reactor: NodeReactor = new NodeReactor();
+installReactor(reactor);
