@@ -14,7 +14,9 @@ export interface BenchmarkModule {
 
 /**
  * One side of a comparison: does the workload once and returns its cost (ns per operation,
- * bytes per item, ...; lower is better). Build it with {@link nsPerOp} or {@link bytesPerItem}.
+ * bytes per item, ...; lower is better), or, for a `throughput` comparison, its rate (messages
+ * per second, MB/s, ...; higher is better). Build a cost with {@link nsPerOp} or
+ * {@link bytesPerItem}.
  */
 export type Sample = () => number | Promise<number>;
 
@@ -30,10 +32,11 @@ export interface Goal {
 /**
  * How the ratio is formed:
  * - `speed`: raw cost / weft cost, i.e. weft throughput / raw throughput (> 1: weft faster);
- * - `size`: weft cost / raw cost, i.e. weft bytes / raw bytes (< 1: weft smaller).
- * Both follow docs/performance.md and /work/shared/reference/performance.md.
+ * - `size`: weft cost / raw cost, i.e. weft bytes / raw bytes (< 1: weft smaller);
+ * - `throughput`: the samples return rates, not costs; weft rate / raw rate (> 1: weft faster).
+ * Each goal in docs/performance.md is stated in the same direction.
  */
-export type RatioKind = 'speed' | 'size';
+export type RatioKind = 'speed' | 'size' | 'throughput';
 
 export interface Comparison {
   readonly name: string;
@@ -55,9 +58,9 @@ export interface Result {
   readonly name: string;
   readonly unit: string;
   readonly kind: RatioKind;
-  /** Median cost of the weft side over the rounds. */
+  /** Median cost (rate, for `throughput`) of the weft side over the rounds. */
   readonly weft: number;
-  /** Median cost of the raw side over the rounds. */
+  /** Median cost (rate, for `throughput`) of the raw side over the rounds. */
   readonly raw: number;
   /** Median of the per-round ratios (see {@link RatioKind}). */
   readonly ratio: number;
@@ -124,6 +127,10 @@ function ratioOf(kind: RatioKind, weft: number, raw: number): number {
   return kind === 'speed' ? raw / weft : weft / raw;
 }
 
+function ratioMeaning(kind: RatioKind): string {
+  return kind === 'size' ? 'weft size / raw' : 'weft speed / raw';
+}
+
 function meets(goal: Goal, ratio: number): boolean {
   return goal.op === '>=' ? ratio >= goal.value : ratio <= goal.value;
 }
@@ -187,7 +194,7 @@ export async function compare(c: Comparison): Promise<Result> {
   console.log(
     `  ${c.name}: weft ${formatCost(result.weft, c.unit)}, ${c.rawLabel} ` +
       `${formatCost(result.raw, c.unit)}, ratio ${formatRatio(ratio)} ` +
-      `(${c.kind === 'speed' ? 'weft speed / raw' : 'weft size / raw'}; ` +
+      `(${ratioMeaning(c.kind)}; ` +
       `${String(rounds)} rounds, range ${spread})`,
   );
   return result;
@@ -238,9 +245,5 @@ export function summaryTable(results: readonly Result[]): string {
   const line = (row: string[]): string =>
     `| ${row.map((cell, col) => cell.padEnd(widths[col]!)).join(' | ')} |`;
   const [header, ...body] = rows;
-  return [
-    line(header!),
-    `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
-    ...body.map(line),
-  ].join('\n');
+  return [line(header!), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
 }

@@ -450,6 +450,11 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
       let finished = true;
       const steps = current.#steps;
       if (steps !== null) {
+        // Marked running for the whole loop, not just around each call: user
+        // code also runs between steps (a `then` getter on a returned value, a
+        // log observer), and a step it adds must join this loop, not start a
+        // second one over steps already run.
+        current.#flags |= RUNNING;
         let i = 0;
         while (i < steps.length) {
           const side = current.#result instanceof Failure ? 1 : 0;
@@ -473,15 +478,12 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
             break;
           }
           let result: unknown;
-          current.#flags |= RUNNING;
           try {
             result = args === undefined ? step(current.#result) : step(current.#result, ...args);
           } catch (e) {
-            current.#flags &= ~RUNNING;
             current.#result = Failure.from(e);
             continue;
           }
-          current.#flags &= ~RUNNING;
           if (result !== null && (typeof result === 'object' || typeof result === 'function')) {
             let inner: Deferred | null = null;
             if (result instanceof Deferred) {
@@ -527,7 +529,8 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
           }
           current.#result = result;
         }
-        if (i >= steps.length) steps.length = 0;
+        current.#flags &= ~RUNNING;
+        if (i >= steps.length) current.#steps = null;
         else steps.splice(0, i);
       }
       if (finished) {

@@ -7,6 +7,9 @@
 import { AlreadyCalledError, AlreadyCancelledError } from './errors.js';
 import type { IDelayedCall } from './interfaces/reactor.js';
 
+/** Shared by every call without arguments, so none allocates an array. */
+const NO_ARGS: unknown[] = [];
+
 /** What a DelayedCall tells the scheduler that owns it. */
 export interface DelayedCallOwner {
   /** The scheduler's current time, in seconds. */
@@ -27,8 +30,14 @@ export class DelayedCall implements IDelayedCall {
   time: number;
   /** Order of scheduling, so calls due at the same time run first-in first-out. */
   seq: number;
-  /** Position in the owner's queue, kept by the owner (-1 when not queued). */
+  /** The owner's bookkeeping: -1 when not queued, 0 or more while queued. @internal */
   index = -1;
+  /** The owner's queue links (see `TimerQueue`). @internal */
+  prev: DelayedCall | null = null;
+  /** @internal */
+  next: DelayedCall | null = null;
+  /** @internal */
+  list: object | null = null;
   #fn: ((...args: never[]) => unknown) | null;
   #args: unknown[];
   #state: 'pending' | 'called' | 'cancelled' = 'pending';
@@ -45,7 +54,7 @@ export class DelayedCall implements IDelayedCall {
     this.time = time;
     this.seq = seq;
     this.#fn = fn;
-    this.#args = args;
+    this.#args = args.length === 0 ? NO_ARGS : args;
   }
 
   /** When the call is due, in the owner's seconds. */
@@ -80,7 +89,7 @@ export class DelayedCall implements IDelayedCall {
     this.#check();
     this.#state = 'cancelled';
     this.#fn = null;
-    this.#args = [];
+    this.#args = NO_ARGS;
     this.#owner.cancelled(this);
   }
 
@@ -112,8 +121,10 @@ export class DelayedCall implements IDelayedCall {
     const args = this.#args;
     this.#state = 'called';
     this.#fn = null;
-    this.#args = [];
-    if (fn !== null) (fn as (...a: unknown[]) => unknown)(...args);
+    this.#args = NO_ARGS;
+    if (fn === null) return;
+    if (args === NO_ARGS) (fn as () => unknown)();
+    else (fn as (...a: unknown[]) => unknown)(...args);
   }
 
   /** `<DelayedCall due at 1.5s (pending)>`. */

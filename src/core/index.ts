@@ -64,14 +64,39 @@ export type { FailureJSON } from './log-json.js';
 export { LogBeginner } from './log-beginner.js';
 export type { BeginLoggingOptions, LogBeginnerOptions } from './log-beginner.js';
 export type {
+  ConnectorState,
+  ConnectTCPOptions,
+  ConnectUNIXOptions,
+  IConnector,
+  IConsumer,
   IDelayedCall,
+  IHalfCloseableProtocol,
+  IHandshakeListener,
+  IListeningPort,
+  IProducer,
+  IProtocol,
+  IProtocolFactory,
+  IPullProducer,
+  IPushProducer,
   IReactor,
   IReactorCore,
+  IReactorTCP,
   IReactorTime,
+  IReactorUNIX,
+  IStreamTransport,
+  ITCPTransport,
+  ITransport,
+  ListenTCPOptions,
+  ListenUNIXOptions,
   SystemEventPhase,
   SystemEventType,
   TriggerId,
-} from './interfaces/reactor.js';
+} from './interfaces/index.js';
+export { isHalfCloseableProtocol, isPushProducer } from './interfaces/index.js';
+export { HostnameAddress, IPv4Address, IPv6Address, ipAddress, UNIXAddress } from './address.js';
+export type { IAddress, IPTransportType } from './address.js';
+export { ClientFactory, Factory, Protocol } from './protocol.js';
+export type { IClientFactoryCallbacks, ProtocolClass } from './protocol.js';
 export { ReactorBase } from './reactor-base.js';
 export {
   AlreadyCalledError,

@@ -20,7 +20,7 @@ import type {
 } from './interfaces/reactor.js';
 import { Logger } from './logger.js';
 import { checkPhase, ThreePhaseEvent } from './system-event.js';
-import { TimerHeap } from './timer-heap.js';
+import { TimerQueue } from './timer-queue.js';
 
 /** Where a reactor is in its life. */
 type Lifecycle = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
@@ -42,7 +42,7 @@ export abstract class ReactorBase implements IReactor, DelayedCallOwner {
   /** Where the reactor logs trigger and delayed-call errors. */
   protected readonly log: Logger = new Logger('weft.reactor');
 
-  readonly #heap = new TimerHeap();
+  readonly #heap = new TimerQueue();
   #seq = 0;
   readonly #events = new Map<string, ThreePhaseEvent>();
   #state: Lifecycle = 'new';
@@ -102,8 +102,8 @@ export abstract class ReactorBase implements IReactor, DelayedCallOwner {
       throw new RangeError(`callLater delay must be >= 0 seconds, got ${String(delaySeconds)}`);
     }
     const call = new DelayedCall(this, this.seconds() + delaySeconds, this.#seq++, fn, args);
-    this.#heap.push(call);
-    if (call.index === 0) this.#rearm();
+    this.#heap.push(call, delaySeconds);
+    if (this.#heap.peek() === call) this.#rearm();
     return call;
   }
 
@@ -121,14 +121,14 @@ export abstract class ReactorBase implements IReactor, DelayedCallOwner {
 
   /** @internal */
   cancelled(call: DelayedCall): void {
-    const wasTop = call.index === 0;
+    const wasTop = this.#heap.peek() === call;
     this.#heap.remove(call);
     if (wasTop) this.#rearm();
   }
 
   /** @internal */
   rescheduled(call: DelayedCall): void {
-    this.#heap.update(call);
+    this.#heap.update(call, call.time - this.seconds());
     this.#rearm();
   }
 
@@ -272,7 +272,7 @@ export abstract class ReactorBase implements IReactor, DelayedCallOwner {
     return this.addSystemEventTrigger('after', 'startup', fn, ...args);
   }
 
-  /** Registers `fn(...args)` for `phase` of `event`; see {@link IReactorCore}. */
+  /** Registers `fn(...args)` for `phase` of `event`; see `IReactorCore`. */
   addSystemEventTrigger<A extends unknown[]>(
     phase: SystemEventPhase,
     event: SystemEventType,

@@ -11,7 +11,20 @@
 import { performance } from 'node:perf_hooks';
 import type { Deferred } from '../core/defer.js';
 import { installReactor } from '../core/global-reactor.js';
+import type { IProtocolFactory } from '../core/interfaces/protocol.js';
+import type {
+  ConnectTCPOptions,
+  ConnectUNIXOptions,
+  IReactorTCP,
+  IReactorUNIX,
+  ListenTCPOptions,
+  ListenUNIXOptions,
+} from '../core/interfaces/reactor.js';
+import type { IListeningPort } from '../core/interfaces/transport.js';
 import { ReactorBase } from '../core/reactor-base.js';
+import type { Selectable, SocketContext } from './stream-transport.js';
+import { listenTCP, TCPConnector } from './tcp.js';
+import { listenUNIX, UNIXConnector } from './unix.js';
 
 /** Longest single host wait Node allows (2^31-1 ms); longer waits re-arm on waking. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -45,7 +58,9 @@ export interface RunOptions {
  * reactor.callLater(1.5, () => console.log('a second and a half later'));
  * ```
  */
-export class NodeReactor extends ReactorBase {
+export class NodeReactor extends ReactorBase implements IReactorTCP, IReactorUNIX {
+  /** Every open connection, port and connection attempt, closed by `disconnectAll` at shutdown. */
+  readonly #sockets: SocketContext = { reactor: this, selectables: new Set<Selectable>() };
   #timer: NodeJS.Timeout | null = null;
   #immediate: NodeJS.Immediate | null = null;
   /** Host time (ms, `performance.now()`) the armed timer is due at. */
@@ -109,6 +124,82 @@ export class NodeReactor extends ReactorBase {
     if (this.#immediate !== null) {
       clearImmediate(this.#immediate);
       this.#immediate = null;
+    }
+  }
+
+  // ----- TCP and UNIX sockets
+
+  /**
+   * Listens on TCP `port` (0: any free port) with `factory` building a
+   * protocol per connection. `interface` `''` (the default) is every IPv4
+   * interface; an IPv6 literal (`'::1'`, `'::'`) makes an IPv6 port. The
+   * Deferred fires with the port once listening (after `factory.doStart()`),
+   * or fails with `CannotListenError` carrying the platform code.
+   *
+   * @example
+   * ```ts
+   * const port = await reactor.listenTCP(0, Factory.forProtocol(Echo), { interface: '127.0.0.1' });
+   * console.log(port.getHost());
+   * ```
+   */
+  listenTCP(
+    port: number,
+    factory: IProtocolFactory,
+    options?: ListenTCPOptions,
+  ): Deferred<IListeningPort> {
+    return listenTCP(this.#sockets, port, factory, options);
+  }
+
+  /**
+   * Connects to `host` (an IP literal, or a name resolved asynchronously)
+   * at `port`, reporting to `factory` as a `ClientFactory` (see
+   * {@link TCPConnector}). The attempt fails with `ConnectingTimeoutError`
+   * after `timeout` seconds (default 30) on this reactor's clock.
+   */
+  connectTCP(
+    host: string,
+    port: number,
+    factory: IProtocolFactory,
+    options?: ConnectTCPOptions,
+  ): TCPConnector {
+    const connector = new TCPConnector(this.#sockets, host, port, factory, options);
+    connector.connect();
+    return connector;
+  }
+
+  /** Listens on the UNIX socket at `path`; as {@link NodeReactor.listenTCP}, with the file's `mode`. */
+  listenUNIX(
+    path: string,
+    factory: IProtocolFactory,
+    options?: ListenUNIXOptions,
+  ): Deferred<IListeningPort> {
+    return listenUNIX(this.#sockets, path, factory, options);
+  }
+
+  /** Connects to the UNIX socket at `path`; as {@link NodeReactor.connectTCP}. */
+  connectUNIX(path: string, factory: IProtocolFactory, options?: ConnectUNIXOptions): UNIXConnector {
+    const connector = new UNIXConnector(this.#sockets, path, factory, options);
+    connector.connect();
+    return connector;
+  }
+
+  /**
+   * At shutdown, as Twisted's `disconnectAll`: every open connection gets
+   * `connectionLost(ConnectionLost)`, every listening port stops (its
+   * factory's `doStop()` runs), every connection attempt fails; all before
+   * this returns.
+   */
+  protected override disconnectAll(): void {
+    const open = [...this.#sockets.selectables];
+    this.#sockets.selectables.clear();
+    for (const selectable of open) {
+      try {
+        selectable.closeAtShutdown();
+      } catch (e) {
+        this.log.failure('Error closing {selectable} at shutdown', e, {
+          selectable: selectable.constructor.name,
+        });
+      }
     }
   }
 

@@ -335,6 +335,29 @@ describe('Deferred', () => {
   });
 
   describe('re-entrancy', () => {
+    it('runs each step once when code between steps (a then getter) adds a callback', () => {
+      const order: string[] = [];
+      const d = new Deferred<number>();
+      d.addCallback(() => {
+        order.push('step1');
+        return {
+          get then() {
+            d.addCallback((x: unknown) => {
+              order.push('late');
+              return x;
+            });
+            return undefined;
+          },
+        };
+      });
+      d.addCallback((x) => {
+        order.push('step2');
+        return x;
+      });
+      d.callback(0);
+      expect(order).toEqual(['step1', 'step2', 'late']);
+    });
+
     it('appends a callback added by a running callback and runs it in the same loop, after the others', () => {
       const d = new Deferred();
       const called: number[] = [];

@@ -1,10 +1,11 @@
 /**
- * Reactor interfaces: time and lifecycle. (I/O interfaces join them as the
- * reactor grows.)
+ * Reactor interfaces: time, lifecycle, TCP and UNIX sockets.
  *
  * @module
  */
 import type { Deferred } from '../defer.js';
+import type { IProtocolFactory } from './protocol.js';
+import type { IConnector, IListeningPort } from './transport.js';
 
 /**
  * A call scheduled by {@link IReactorTime.callLater}.
@@ -123,3 +124,73 @@ export interface IReactorCore {
 
 /** A reactor's time and lifecycle together: what `LoopingCall`, `react` and protocols rely on. */
 export interface IReactor extends IReactorTime, IReactorCore {}
+
+/** Options of {@link IReactorTCP.listenTCP}. */
+export interface ListenTCPOptions {
+  /** Length of the accept queue. Default 50. */
+  readonly backlog?: number;
+  /**
+   * The address to bind: `''` (the default) for every IPv4 interface, an
+   * IPv4 or IPv6 literal (`'127.0.0.1'`, `'::1'`, `'::'`) otherwise.
+   */
+  readonly interface?: string;
+}
+
+/** Options of {@link IReactorTCP.connectTCP}. */
+export interface ConnectTCPOptions {
+  /** Seconds to wait for the connection before failing with a timeout. Default 30. */
+  readonly timeout?: number;
+  /** Local `[host, port]` to bind before connecting. */
+  readonly bindAddress?: readonly [host: string, port: number];
+}
+
+/** TCP on a reactor. */
+export interface IReactorTCP {
+  /**
+   * Listens on `port` (0: any free port) and builds a protocol from `factory`
+   * for each connection. The Deferred fires once listening, or fails with
+   * `CannotListenError` carrying the platform code (`EADDRINUSE`, ...).
+   */
+  listenTCP(
+    port: number,
+    factory: IProtocolFactory,
+    options?: ListenTCPOptions,
+  ): Deferred<IListeningPort>;
+  /**
+   * Connects to `host` (a name, resolved asynchronously, or an IP literal)
+   * at `port`. Progress is reported to `factory` (`startedConnecting`,
+   * `clientConnectionFailed`, `clientConnectionLost` when it has them).
+   */
+  connectTCP(
+    host: string,
+    port: number,
+    factory: IProtocolFactory,
+    options?: ConnectTCPOptions,
+  ): IConnector;
+}
+
+/** Options of {@link IReactorUNIX.listenUNIX}. */
+export interface ListenUNIXOptions {
+  /** Length of the accept queue. Default 50. */
+  readonly backlog?: number;
+  /** File mode of the socket, e.g. `0o660`. Default `0o666`. */
+  readonly mode?: number;
+}
+
+/** Options of {@link IReactorUNIX.connectUNIX}. */
+export interface ConnectUNIXOptions {
+  /** Seconds to wait before failing with a timeout. Default 30. */
+  readonly timeout?: number;
+}
+
+/** UNIX-domain stream sockets on a reactor. */
+export interface IReactorUNIX {
+  /** Listens on the socket at `path`; as {@link IReactorTCP.listenTCP}. */
+  listenUNIX(
+    path: string,
+    factory: IProtocolFactory,
+    options?: ListenUNIXOptions,
+  ): Deferred<IListeningPort>;
+  /** Connects to the socket at `path`; as {@link IReactorTCP.connectTCP}. */
+  connectUNIX(path: string, factory: IProtocolFactory, options?: ConnectUNIXOptions): IConnector;
+}

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 import { DelayedCall, type DelayedCallOwner } from '../../src/core/delayed-call.js';
-import { TimerHeap } from '../../src/core/timer-heap.js';
+import { TimerQueue } from '../../src/core/timer-queue.js';
 
 /** An owner that does nothing: these tests drive the heap by hand. */
 const owner: DelayedCallOwner = {
@@ -16,7 +16,7 @@ function call(time: number, seq: number): DelayedCall {
 }
 
 /** Pops everything, returning `[time, seq]` pairs in pop order. */
-function drain(heap: TimerHeap): [number, number][] {
+function drain(heap: TimerQueue): [number, number][] {
   const out: [number, number][] = [];
   for (let c = heap.pop(); c !== undefined; c = heap.pop()) out.push([c.time, c.seq]);
   return out;
@@ -28,35 +28,30 @@ function compare(a: DelayedCall, b: DelayedCall): number {
 }
 
 /**
- * Checks the heap's invariants through its public surface: every queued call
- * knows its own position, and no child comes before its parent.
+ * Checks the heap's invariants through its surface: the queued calls are
+ * exactly `size` distinct calls, and no child entry comes before its parent.
  */
-function expectValid(heap: TimerHeap): void {
+function expectValid(heap: TimerQueue): void {
   const items = heap.toArray();
   expect(items.length).toBe(heap.size);
-  items.forEach((item, i) => {
-    expect(item.index).toBe(i);
-    if (i > 0) {
-      const parent = items[(i - 1) >> 1] as DelayedCall;
-      expect(compare(parent, item)).toBeLessThanOrEqual(0);
-    }
-  });
+  expect(new Set(items).size).toBe(items.length);
+  expect(heap.isValid()).toBe(true);
 }
 
-describe('TimerHeap', () => {
+describe('TimerQueue', () => {
   describe('pop', () => {
     it('returns calls soonest first, whatever order they were pushed in', () => {
-      const heap = new TimerHeap();
+      const heap = new TimerQueue();
       [5, 1, 4, 2, 3].forEach((t, seq) => {
-        heap.push(call(t, seq));
+        heap.push(call(t, seq), t);
       });
       expect(drain(heap).map(([t]) => t)).toEqual([1, 2, 3, 4, 5]);
     });
 
     it('returns calls due at the same time in scheduling (seq) order', () => {
-      const heap = new TimerHeap();
-      for (const seq of [3, 0, 4, 1, 2]) heap.push(call(7, seq));
-      heap.push(call(6, 9));
+      const heap = new TimerQueue();
+      for (const seq of [3, 0, 4, 1, 2]) heap.push(call(7, seq), 7);
+      heap.push(call(6, 9), 6);
       expect(drain(heap)).toEqual([
         [6, 9],
         [7, 0],
@@ -68,11 +63,11 @@ describe('TimerHeap', () => {
     });
 
     it('returns undefined when empty, and marks popped calls as no longer queued', () => {
-      const heap = new TimerHeap();
+      const heap = new TimerQueue();
       expect(heap.pop()).toBeUndefined();
       expect(heap.peek()).toBeUndefined();
       const c = call(1, 0);
-      heap.push(c);
+      heap.push(c, c.time);
       expect(heap.peek()).toBe(c);
       expect(heap.pop()).toBe(c);
       expect(c.index).toBe(-1);
@@ -82,9 +77,9 @@ describe('TimerHeap', () => {
 
   describe('remove', () => {
     it('removes an arbitrary call, leaving the rest in order and the heap valid', () => {
-      const heap = new TimerHeap();
+      const heap = new TimerQueue();
       const calls = Array.from({ length: 50 }, (_, i) => call((i * 37) % 50, i));
-      for (const c of calls) heap.push(c);
+      for (const c of calls) heap.push(c, c.time);
       const removed = calls.filter((_, i) => i % 3 === 0);
       for (const c of removed) {
         heap.remove(c);
@@ -99,11 +94,11 @@ describe('TimerHeap', () => {
     });
 
     it('ignores a call that is not queued (already popped or removed)', () => {
-      const heap = new TimerHeap();
+      const heap = new TimerQueue();
       const a = call(1, 0);
       const b = call(2, 1);
-      heap.push(a);
-      heap.push(b);
+      heap.push(a, a.time);
+      heap.push(b, b.time);
       heap.pop();
       heap.remove(a);
       heap.remove(call(0, 5));
@@ -114,20 +109,20 @@ describe('TimerHeap', () => {
 
   describe('update', () => {
     it('moves a call up or down after its time changed', () => {
-      const heap = new TimerHeap();
+      const heap = new TimerQueue();
       const calls = Array.from({ length: 20 }, (_, i) => call(i, i));
-      for (const c of calls) heap.push(c);
+      for (const c of calls) heap.push(c, c.time);
       const last = calls[19] as DelayedCall;
       last.time = -1;
-      heap.update(last);
+      heap.update(last, last.time);
       expectValid(heap);
       expect(heap.peek()).toBe(last);
       const first = calls[0] as DelayedCall;
       last.time = 100;
-      heap.update(last);
+      heap.update(last, last.time);
       expect(heap.peek()).toBe(first);
       first.time = 50.5;
-      heap.update(first);
+      heap.update(first, first.time);
       expectValid(heap);
       const order = drain(heap).map(([t]) => t);
       expect(order).toEqual([...Array.from({ length: 18 }, (_, i) => i + 1), 50.5, 100]);
@@ -152,14 +147,14 @@ describe('TimerHeap', () => {
     it('agrees with the model after any sequence of push, pop, remove and update', () => {
       fc.assert(
         fc.property(fc.array(op, { maxLength: 200 }), (ops) => {
-          const heap = new TimerHeap();
+          const heap = new TimerQueue();
           let model: DelayedCall[] = [];
           let seq = 0;
           for (const o of ops) {
             switch (o.kind) {
               case 'push': {
                 const c = call(o.time, seq++);
-                heap.push(c);
+                heap.push(c, c.time);
                 model.push(c);
                 break;
               }
@@ -179,7 +174,7 @@ describe('TimerHeap', () => {
                 const c = model[o.pick % Math.max(1, model.length)];
                 if (c === undefined) break;
                 c.time = o.time;
-                heap.update(c);
+                heap.update(c, c.time);
                 break;
               }
             }

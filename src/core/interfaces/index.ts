@@ -1,0 +1,37 @@
+/**
+ * The contract interfaces, one file per area (Twisted's `interfaces.py`, split).
+ *
+ * @module
+ */
+export type {
+  IHalfCloseableProtocol,
+  IHandshakeListener,
+  IProtocol,
+  IProtocolFactory,
+} from './protocol.js';
+export { isHalfCloseableProtocol } from './protocol.js';
+export type { IConsumer, IProducer, IPullProducer, IPushProducer } from './producer.js';
+export { isPushProducer } from './producer.js';
+export type {
+  ConnectorState,
+  IConnector,
+  IListeningPort,
+  IStreamTransport,
+  ITCPTransport,
+  ITransport,
+} from './transport.js';
+export type {
+  ConnectTCPOptions,
+  ConnectUNIXOptions,
+  IDelayedCall,
+  IReactor,
+  IReactorCore,
+  IReactorTCP,
+  IReactorTime,
+  IReactorUNIX,
+  ListenTCPOptions,
+  ListenUNIXOptions,
+  SystemEventPhase,
+  SystemEventType,
+  TriggerId,
+} from './reactor.js';

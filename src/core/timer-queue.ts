@@ -1,0 +1,222 @@
+/**
+ * The reactor's queue of delayed calls: one FIFO list per delay, and a small
+ * binary heap of those lists ordered by their first call (as Node's own
+ * timers are kept).
+ *
+ * Calls scheduled with the same delay fall due in the order they were
+ * scheduled (time only moves forward), so each list stays sorted by just
+ * appending, and scheduling, cancelling and running a call are O(1) plus an
+ * O(log L) heap step over the L distinct delays in use — not O(log n) over
+ * every pending call, whose scattered objects would cost a cache miss per
+ * level.
+ *
+ * ```
+ *   lists by delay (Map)                heap of lists, by (time, seq) of their head
+ *   0.5 s: [c1] <-> [c4] <-> [c9]               (0.5 s list)
+ *   30 s:  [c2] <-> [c3]                        /          \
+ *   1.25s: [c7]                           (1.25 s)       (30 s)
+ * ```
+ * Global order is (time, seq): the heap picks the list whose head is
+ * soonest, and equal times across lists are broken by `seq`, so calls due
+ * together run first-in first-out.
+ *
+ * @internal
+ */
+import type { DelayedCall } from './delayed-call.js';
+
+/** Whether `a` runs before `b`. */
+function before(a: DelayedCall, b: DelayedCall): boolean {
+  return a.time < b.time || (a.time === b.time && a.seq < b.seq);
+}
+
+class TimerList {
+  head: DelayedCall | null = null;
+  tail: DelayedCall | null = null;
+  /** Position in the heap of lists. */
+  heapIndex = -1;
+  readonly key: number;
+  constructor(key: number) {
+    this.key = key;
+  }
+}
+
+/** @internal */
+export class TimerQueue {
+  readonly #lists = new Map<number, TimerList>();
+  readonly #heap: TimerList[] = [];
+  #size = 0;
+
+  /** Number of calls queued. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** The soonest call, or undefined when empty. */
+  peek(): DelayedCall | undefined {
+    return this.#heap[0]?.head ?? undefined;
+  }
+
+  /** Every queued call, in no particular order. */
+  toArray(): DelayedCall[] {
+    const out: DelayedCall[] = [];
+    for (const list of this.#heap) {
+      for (let c = list.head; c !== null; c = c.next) out.push(c);
+    }
+    return out;
+  }
+
+  /**
+   * Queues `call` (by its `time` and `seq`) in the list for `delay`, the
+   * number of seconds from now it was scheduled for.
+   */
+  push(call: DelayedCall, delay: number): void {
+    let list = this.#lists.get(delay);
+    if (list === undefined) {
+      list = new TimerList(delay);
+      this.#lists.set(delay, list);
+    }
+    call.list = list;
+    call.index = 0;
+    this.#size += 1;
+    const tail = list.tail;
+    if (tail === null) {
+      call.prev = null;
+      call.next = null;
+      list.head = call;
+      list.tail = call;
+      this.#heapPush(list);
+      return;
+    }
+    if (!before(call, tail)) {
+      call.prev = tail;
+      call.next = null;
+      tail.next = call;
+      list.tail = call;
+      return;
+    }
+    // Rare (a rescheduled call whose float delay rounds below the tail's
+    // time): walk back to its place.
+    let after: DelayedCall | null = tail.prev;
+    while (after !== null && before(call, after)) after = after.prev;
+    const nextCall = after === null ? list.head : after.next;
+    call.prev = after;
+    call.next = nextCall;
+    if (nextCall !== null) nextCall.prev = call;
+    if (after === null) {
+      list.head = call;
+      this.#up(list.heapIndex);
+    } else {
+      after.next = call;
+    }
+  }
+
+  /** Removes and returns the soonest call (its `index` becomes -1). */
+  pop(): DelayedCall | undefined {
+    const call = this.#heap[0]?.head ?? null;
+    if (call === null) return undefined;
+    this.#unlink(call);
+    return call;
+  }
+
+  /** Removes `call` if it is queued here. */
+  remove(call: DelayedCall): void {
+    if (call.index < 0) return;
+    this.#unlink(call);
+  }
+
+  /** Re-queues `call` after its time changed; `delay` is its new time minus now. */
+  update(call: DelayedCall, delay: number): void {
+    if (call.index < 0) return;
+    this.#unlink(call);
+    this.push(call, delay);
+  }
+
+  /** Whether every list is sorted and every heap parent precedes its children (for tests). */
+  isValid(): boolean {
+    const heap = this.#heap;
+    for (let i = 0; i < heap.length; i++) {
+      const list = heap[i] as TimerList;
+      if (list.heapIndex !== i || list.head === null) return false;
+      for (let c = list.head; c.next !== null; c = c.next) {
+        if (before(c.next, c) || c.next.prev !== c) return false;
+      }
+      if (i > 0 && this.#less(i, (i - 1) >> 1)) return false;
+    }
+    return true;
+  }
+
+  #unlink(call: DelayedCall): void {
+    const list = call.list as TimerList;
+    const wasHead = list.head === call;
+    const { prev, next } = call;
+    if (prev === null) list.head = next;
+    else prev.next = next;
+    if (next === null) list.tail = prev;
+    else next.prev = prev;
+    call.prev = null;
+    call.next = null;
+    call.list = null;
+    call.index = -1;
+    this.#size -= 1;
+    if (list.head === null) {
+      this.#heapRemove(list);
+      this.#lists.delete(list.key);
+    } else if (wasHead) {
+      this.#down(list.heapIndex); // the new head is due no sooner
+    }
+  }
+
+  #less(a: number, b: number): boolean {
+    return before(
+      (this.#heap[a] as TimerList).head as DelayedCall,
+      (this.#heap[b] as TimerList).head as DelayedCall,
+    );
+  }
+
+  #set(i: number, list: TimerList): void {
+    this.#heap[i] = list;
+    list.heapIndex = i;
+  }
+
+  #heapPush(list: TimerList): void {
+    this.#set(this.#heap.length, list);
+    this.#up(list.heapIndex);
+  }
+
+  #heapRemove(list: TimerList): void {
+    const heap = this.#heap;
+    const i = list.heapIndex;
+    const last = heap.pop() as TimerList;
+    list.heapIndex = -1;
+    if (last === list) return;
+    this.#set(i, last);
+    this.#up(i);
+    this.#down(last.heapIndex);
+  }
+
+  #up(i: number): void {
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.#less(i, p)) break;
+      const a = this.#heap[i] as TimerList;
+      this.#set(i, this.#heap[p] as TimerList);
+      this.#set(p, a);
+      i = p;
+    }
+  }
+
+  #down(i: number): void {
+    const n = this.#heap.length;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const c = r < n && this.#less(r, l) ? r : l;
+      if (!this.#less(c, i)) break;
+      const a = this.#heap[i] as TimerList;
+      this.#set(i, this.#heap[c] as TimerList);
+      this.#set(c, a);
+      i = c;
+    }
+  }
+}
