@@ -74,7 +74,7 @@ export class LogBeginner {
    *
    * @example
    * ```ts
-   * globalLogBeginner.beginLoggingTo([stderrLogObserver()]);
+   * globalLogBeginner.beginLoggingTo([textLogObserver((text) => process.stderr.write(text))]);
    * ```
    */
   beginLoggingTo(observers: Iterable<ILogObserver>, options: BeginLoggingOptions = {}): void {
