@@ -2,7 +2,9 @@
  * Benchmark runner: `npm run bench -- [name ...] [--rounds=N]`.
  *
  * Each name is a file bench/<name>.ts exporting `run()` (see bench/harness.ts); no name runs
- * them all, in alphabetical order. `npm run bench` compiles src/ and bench/ to .build/ with
+ * them all, in alphabetical order. A file bench/<name>-<part>.ts, where bench/<name>.ts exists,
+ * is a helper of that benchmark (e.g. bench/echo-server-raw.ts, a server bench/echo.ts runs in
+ * a child process), not a benchmark. `npm run bench` compiles src/ and bench/ to .build/ with
  * tsconfig.bench.json first, then runs this file as .build/bench/run.js under --expose-gc.
  */
 import { readdirSync } from 'node:fs';
@@ -23,11 +25,13 @@ const NOT_BENCHMARKS = new Set(['harness', 'run']);
 function available(): string[] {
   const here = path.dirname(fileURLToPath(import.meta.url)); // .build/bench
   const sources = path.resolve(here, '..', '..', 'bench');
-  return readdirSync(sources)
+  const modules = readdirSync(sources)
     .filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))
     .map((file) => file.slice(0, -'.ts'.length))
-    .filter((name) => !NOT_BENCHMARKS.has(name))
-    .sort();
+    .filter((name) => !NOT_BENCHMARKS.has(name));
+  const helper = (name: string): boolean =>
+    modules.some((other) => other !== name && name.startsWith(`${other}-`));
+  return modules.filter((name) => !helper(name)).sort();
 }
 
 function usage(message: string): never {

@@ -42,7 +42,7 @@ export abstract class ReactorBase implements IReactor, DelayedCallOwner {
   /** Where the reactor logs trigger and delayed-call errors. */
   protected readonly log: Logger = new Logger('weft.reactor');
 
-  readonly #heap = new TimerQueue();
+  readonly #queue = new TimerQueue();
   #seq = 0;
   readonly #events = new Map<string, ThreePhaseEvent>();
   #state: Lifecycle = 'new';
@@ -102,33 +102,34 @@ export abstract class ReactorBase implements IReactor, DelayedCallOwner {
       throw new RangeError(`callLater delay must be >= 0 seconds, got ${String(delaySeconds)}`);
     }
     const call = new DelayedCall(this, this.seconds() + delaySeconds, this.#seq++, fn, args);
-    this.#heap.push(call, delaySeconds);
-    if (this.#heap.peek() === call) this.#rearm();
+    this.#queue.push(call, delaySeconds);
+    if (this.#queue.peek() === call) this.#rearm();
     return call;
   }
 
   /** Every pending delayed call (in no particular order). */
   getDelayedCalls(): readonly IDelayedCall[] {
-    return this.#heap.toArray();
+    return this.#queue.toArray();
   }
 
   /** Seconds until the soonest delayed call is due (0 if overdue), or null if none. */
   timeout(): number | null {
-    const top = this.#heap.peek();
+    const top = this.#queue.peek();
     if (top === undefined) return null;
     return Math.max(0, top.time - this.seconds());
   }
 
   /** @internal */
   cancelled(call: DelayedCall): void {
-    const wasTop = this.#heap.peek() === call;
-    this.#heap.remove(call);
+    // Only the head of its delay list can be the soonest call.
+    const wasTop = call.prev === null && this.#queue.peek() === call;
+    this.#queue.remove(call);
     if (wasTop) this.#rearm();
   }
 
   /** @internal */
   rescheduled(call: DelayedCall): void {
-    this.#heap.update(call, call.time - this.seconds());
+    this.#queue.update(call, call.time - this.seconds());
     this.#rearm();
   }
 
@@ -146,7 +147,7 @@ export abstract class ReactorBase implements IReactor, DelayedCallOwner {
   runUntilCurrent(): void {
     const now = this.seconds();
     const limit = this.#seq;
-    const heap = this.#heap;
+    const heap = this.#queue;
     for (let top = heap.peek(); top !== undefined; top = heap.peek()) {
       if (top.time > now || top.seq >= limit) break;
       heap.pop();

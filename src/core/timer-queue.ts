@@ -5,10 +5,12 @@
  *
  * Calls scheduled with the same delay fall due in the order they were
  * scheduled (time only moves forward), so each list stays sorted by just
- * appending, and scheduling, cancelling and running a call are O(1) plus an
- * O(log L) heap step over the L distinct delays in use — not O(log n) over
- * every pending call, whose scattered objects would cost a cache miss per
- * level.
+ * appending. Scheduling and cancelling are O(1) (plus an O(log L) heap step
+ * when a list appears or empties, over the L distinct delays in use); running
+ * the soonest call costs at most O(log L) to re-seat its list — never
+ * O(log n) over every pending call, whose scattered objects would cost a
+ * cache miss per level. Each list's heap key is corrected lazily (see
+ * `TimerList.keyTime`), as Node does for its own timer lists.
  *
  * ```
  *   lists by delay (Map)                heap of lists, by (time, seq) of their head
@@ -34,6 +36,13 @@ class TimerList {
   tail: DelayedCall | null = null;
   /** Position in the heap of lists. */
   heapIndex = -1;
+  /**
+   * The heap's sort key: the (time, seq) of the head when last looked at.
+   * Never later than the real head's (removing the head only makes the
+   * head later), so it is corrected lazily when the list reaches the top.
+   */
+  keyTime = 0;
+  keySeq = 0;
   readonly key: number;
   constructor(key: number) {
     this.key = key;
@@ -53,7 +62,16 @@ export class TimerQueue {
 
   /** The soonest call, or undefined when empty. */
   peek(): DelayedCall | undefined {
-    return this.#heap[0]?.head ?? undefined;
+    for (;;) {
+      const top = this.#heap[0];
+      if (top === undefined) return undefined;
+      const head = top.head as DelayedCall;
+      if (head.time === top.keyTime && head.seq === top.keySeq) return head;
+      // Stale key (its head was removed): correct it and let the list sink.
+      top.keyTime = head.time;
+      top.keySeq = head.seq;
+      this.#down(0);
+    }
   }
 
   /** Every queued call, in no particular order. */
@@ -84,6 +102,8 @@ export class TimerQueue {
       call.next = null;
       list.head = call;
       list.tail = call;
+      list.keyTime = call.time;
+      list.keySeq = call.seq;
       this.#heapPush(list);
       return;
     }
@@ -104,6 +124,8 @@ export class TimerQueue {
     if (nextCall !== null) nextCall.prev = call;
     if (after === null) {
       list.head = call;
+      list.keyTime = call.time;
+      list.keySeq = call.seq;
       this.#up(list.heapIndex);
     } else {
       after.next = call;
@@ -112,9 +134,8 @@ export class TimerQueue {
 
   /** Removes and returns the soonest call (its `index` becomes -1). */
   pop(): DelayedCall | undefined {
-    const call = this.#heap[0]?.head ?? null;
-    if (call === null) return undefined;
-    this.#unlink(call);
+    const call = this.peek();
+    if (call !== undefined) this.#unlink(call);
     return call;
   }
 
@@ -140,6 +161,10 @@ export class TimerQueue {
       for (let c = list.head; c.next !== null; c = c.next) {
         if (before(c.next, c) || c.next.prev !== c) return false;
       }
+      const { head } = list;
+      if (head.time < list.keyTime || (head.time === list.keyTime && head.seq < list.keySeq)) {
+        return false; // a key may be early, never late
+      }
       if (i > 0 && this.#less(i, (i - 1) >> 1)) return false;
     }
     return true;
@@ -147,7 +172,6 @@ export class TimerQueue {
 
   #unlink(call: DelayedCall): void {
     const list = call.list as TimerList;
-    const wasHead = list.head === call;
     const { prev, next } = call;
     if (prev === null) list.head = next;
     else prev.next = next;
@@ -161,16 +185,14 @@ export class TimerQueue {
     if (list.head === null) {
       this.#heapRemove(list);
       this.#lists.delete(list.key);
-    } else if (wasHead) {
-      this.#down(list.heapIndex); // the new head is due no sooner
     }
+    // A removed head leaves the list's key early: peek() corrects it lazily.
   }
 
   #less(a: number, b: number): boolean {
-    return before(
-      (this.#heap[a] as TimerList).head as DelayedCall,
-      (this.#heap[b] as TimerList).head as DelayedCall,
-    );
+    const la = this.#heap[a] as TimerList;
+    const lb = this.#heap[b] as TimerList;
+    return la.keyTime < lb.keyTime || (la.keyTime === lb.keyTime && la.keySeq < lb.keySeq);
   }
 
   #set(i: number, list: TimerList): void {

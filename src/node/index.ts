@@ -6,7 +6,9 @@
 export { NodeReactor, reactor } from './reactor.js';
 export type { RunOptions } from './reactor.js';
 export { react } from './react.js';
+export { stderrLogObserver } from './log.js';
 export { DEFAULT_BUFFER_SIZE, StreamTransport } from './stream-transport.js';
+export type { Selectable, SocketContext } from './stream-transport.js';
 export { StreamServerPort } from './port.js';
 export { ConnectAttempt, Connector } from './connector.js';
 export { TCPConnector, TCPPort, TCPTransport } from './tcp.js';

@@ -138,8 +138,13 @@ export class NodeReactor extends ReactorBase implements IReactorTCP, IReactorUNI
    *
    * @example
    * ```ts
+   * class Echo extends Protocol {
+   *   override dataReceived(data: Uint8Array): void {
+   *     this.transport.write(data);
+   *   }
+   * }
    * const port = await reactor.listenTCP(0, Factory.forProtocol(Echo), { interface: '127.0.0.1' });
-   * console.log(port.getHost());
+   * console.log(port.getHost().toString());
    * ```
    */
   listenTCP(
@@ -177,7 +182,11 @@ export class NodeReactor extends ReactorBase implements IReactorTCP, IReactorUNI
   }
 
   /** Connects to the UNIX socket at `path`; as {@link NodeReactor.connectTCP}. */
-  connectUNIX(path: string, factory: IProtocolFactory, options?: ConnectUNIXOptions): UNIXConnector {
+  connectUNIX(
+    path: string,
+    factory: IProtocolFactory,
+    options?: ConnectUNIXOptions,
+  ): UNIXConnector {
     const connector = new UNIXConnector(this.#sockets, path, factory, options);
     connector.connect();
     return connector;

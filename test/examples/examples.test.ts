@@ -1,20 +1,39 @@
 // Runs every program in examples/, so none of them can rot.
 //
-// The contract of an example: it exports `main(out)`, which runs the whole program, passes each
-// line it would print to `out`, and resolves once everything it started has stopped. A new file in
-// examples/ is picked up here without any change; add its key lines below to check what it prints.
-import { readdirSync, readFileSync } from 'node:fs';
+// Most examples run in this process: such an example exports `main(out)`, which runs the whole
+// program, passes each line it would print to `out`, and resolves once everything it started has
+// stopped. A new file in examples/ is picked up here without any change; add its key lines below
+// to check what it prints.
+//
+// Examples that own the process (they run the default reactor, listen on a port, wait for
+// signals, set the exit status) run as child processes instead, compiled by
+// tsconfig.examples.json as a reader would compile them. A marker line in the opening comment
+// says which:
+//
+//   // example: server                      spawned with PORT=0 and INTERFACE=127.0.0.1; must
+//                                           print `listening on <port>`, serve (see serverProbes
+//                                           below), and exit with status 0 on SIGTERM and SIGINT
+//   // example: client of <server>.ts       run against that server example, with the port as
+//                                           its first argument; must print what its opening
+//                                           comment says and exit with status 0, and exit with
+//                                           status 1 when nothing listens
+import { once } from 'node:events';
+import { readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-import { assert, describe, it } from 'vitest';
+import { afterAll, assert, beforeAll, describe, it } from 'vitest';
 
-const examplesDir = fileURLToPath(new URL('../../examples/', import.meta.url));
+import { runNode, type ChildRun } from '../support/child-process.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const examplesDir = join(root, 'examples');
 const examples = readdirSync(examplesDir)
   .filter((name) => name.endsWith('.ts') && !name.endsWith('.d.ts'))
   .sort();
 
-/** Lines an example must print, in this order; other lines may come in between. */
+/** Lines an in-process example must print, in this order; other lines may come in between. */
 const keyLines: Readonly<Record<string, readonly string[]>> = {
   'deferred-demo.ts': [
     'sync: calling d.callback(20)',
@@ -40,29 +59,12 @@ const keyLines: Readonly<Record<string, readonly string[]>> = {
   ],
 };
 
-type Main = (out: (line: string) => void) => Promise<void>;
+/** What to check while a server example listens on `port` (127.0.0.1); it may throw. */
+const serverProbes: Readonly<Record<string, (port: number) => Promise<void>>> = {
+  'echo-server.ts': probeEchoServer,
+};
 
-const runs = new Map<string, Promise<string[]>>();
-
-/** Imports the example and runs its `main`, once per file; resolves with the lines it printed. */
-function run(name: string): Promise<string[]> {
-  let lines = runs.get(name);
-  if (lines === undefined) {
-    lines = runMain(name);
-    runs.set(name, lines);
-  }
-  return lines;
-}
-
-async function runMain(name: string): Promise<string[]> {
-  const module = (await import(pathToFileURL(join(examplesDir, name)).href)) as { main?: unknown };
-  assert.typeOf(module.main, 'function', `${name} must export main(out)`);
-  const lines: string[] = [];
-  await (module.main as Main)((line) => {
-    lines.push(line);
-  });
-  return lines;
-}
+// ----- reading the examples -----------------------------------------------------------------------
 
 /** The example's opening `//` comment, without the comment markers. */
 function header(name: string): string[] {
@@ -88,17 +90,216 @@ function documentedOutput(name: string): string[] {
     .filter((line) => line !== '');
 }
 
+type Kind =
+  | { readonly kind: 'in-process' }
+  | { readonly kind: 'server' }
+  | { readonly kind: 'client'; readonly server: string };
+
+/** How the example is run, from its `example:` marker line (see the top of this file). */
+function kindOf(name: string): Kind {
+  for (const line of header(name)) {
+    const marker = /^example:\s*(.*?)\s*$/.exec(line);
+    if (marker === null) continue;
+    const what = marker[1] ?? '';
+    if (what === 'server') return { kind: 'server' };
+    const client = /^client of (\S+\.ts)$/.exec(what);
+    if (client !== null) return { kind: 'client', server: client[1] ?? '' };
+    throw new Error(`${name}: unknown marker "example: ${what}"`);
+  }
+  return { kind: 'in-process' };
+}
+
+const kinds = new Map(examples.map((name) => [name, kindOf(name)]));
+const inProcess = examples.filter((name) => kinds.get(name)?.kind === 'in-process');
+const servers = examples.filter((name) => kinds.get(name)?.kind === 'server');
+const clients = examples.flatMap((name) => {
+  const kind = kinds.get(name);
+  return kind?.kind === 'client' ? [{ name, server: kind.server }] : [];
+});
+
+// ----- in-process examples ------------------------------------------------------------------------
+
+type Main = (out: (line: string) => void) => Promise<void>;
+
+const runs = new Map<string, Promise<string[]>>();
+
+/** Imports the example and runs its `main`, once per file; resolves with the lines it printed. */
+function run(name: string): Promise<string[]> {
+  let lines = runs.get(name);
+  if (lines === undefined) {
+    lines = runMain(name);
+    runs.set(name, lines);
+  }
+  return lines;
+}
+
+async function runMain(name: string): Promise<string[]> {
+  const module = (await import(pathToFileURL(join(examplesDir, name)).href)) as { main?: unknown };
+  assert.typeOf(module.main, 'function', `${name} must export main(out)`);
+  const lines: string[] = [];
+  await (module.main as Main)((line) => {
+    lines.push(line);
+  });
+  return lines;
+}
+
+// ----- examples in child processes ----------------------------------------------------------------
+
+/** Per worker process, so concurrent runs never read each other's half-written output. */
+const outDir = join(root, '.build-fixtures', `examples-${String(process.pid)}`);
+
+function compiled(name: string): string {
+  return join(outDir, 'examples', name.replace(/\.ts$/, '.js'));
+}
+
+/** Starts a server example on a free port of 127.0.0.1; resolves once it listens. */
+async function startServer(name: string): Promise<{ child: ChildRun; port: number }> {
+  const child = runNode(compiled(name), [], { env: { PORT: '0', INTERFACE: '127.0.0.1' } });
+  try {
+    const match = await child.waitForOutput(/^listening on (\d+)\n/);
+    return { child, port: Number(match[1]) };
+  } catch (e) {
+    child.kill('SIGKILL');
+    throw e;
+  }
+}
+
+/** How long a server probe may take: well under the test timeout, so the server is still stopped. */
+const PROBE_TIMEOUT_MS = 10_000;
+
+/** `promise`, or a rejection after `ms` milliseconds. */
+async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(new Error(`${what}: the probe did not finish within ${String(ms)} ms`));
+    }, ms);
+  });
+  try {
+    return await Promise.race([promise, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A port on 127.0.0.1 that nothing listens on (it was free a moment ago). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+/** Reads a socket by exact byte counts. */
+class SocketReader {
+  #chunks: Buffer[] = [];
+  #length = 0;
+  #ended = false;
+  #error: Error | null = null;
+  #wake: (() => void) | null = null;
+
+  constructor(socket: Socket) {
+    socket.on('data', (chunk: Buffer) => {
+      this.#chunks.push(chunk);
+      this.#length += chunk.length;
+      this.#notify();
+    });
+    socket.on('end', () => {
+      this.#ended = true;
+      this.#notify();
+    });
+    socket.on('error', (error) => {
+      this.#error = error;
+      this.#notify();
+    });
+  }
+
+  /** The next `n` bytes; rejects if the socket ends or fails first. */
+  async read(n: number): Promise<Buffer> {
+    while (this.#length < n) await this.#next(`${String(n)} bytes`);
+    const all = Buffer.concat(this.#chunks);
+    this.#chunks = [all.subarray(n)];
+    this.#length -= n;
+    return all.subarray(0, n);
+  }
+
+  /** Resolves once the peer has closed its side, with how many unread bytes came before. */
+  async end(): Promise<number> {
+    while (!this.#ended) await this.#next('the end of the stream');
+    return this.#length;
+  }
+
+  #next(what: string): Promise<void> {
+    if (this.#error !== null) return Promise.reject(this.#error);
+    if (this.#ended) return Promise.reject(new Error(`stream ended while waiting for ${what}`));
+    return new Promise((resolve) => {
+      this.#wake = resolve;
+    });
+  }
+
+  #notify(): void {
+    const wake = this.#wake;
+    this.#wake = null;
+    wake?.();
+  }
+}
+
+/** `length` bytes that do not repeat every 256 bytes, so a dropped or moved chunk shows. */
+function pattern(length: number): Buffer {
+  const bytes = Buffer.alloc(length);
+  for (let i = 0; i < length; i++) bytes[i] = (i * 31 + Math.floor(i / 251)) & 0xff;
+  return bytes;
+}
+
+/** Checks that the echo server sends back exactly what each of two connections sends. */
+async function probeEchoServer(port: number): Promise<void> {
+  const first = connect({ host: '127.0.0.1', port });
+  const second = connect({ host: '127.0.0.1', port });
+  await Promise.all([once(first, 'connect'), once(second, 'connect')]);
+  const firstReader = new SocketReader(first);
+  const secondReader = new SocketReader(second);
+  const messages: readonly [string, Buffer][] = [
+    ['a line', Buffer.from('hello, world\n')],
+    ['one zero byte', Buffer.of(0)],
+    ['every byte value', Buffer.from(Array.from({ length: 256 }, (_, i) => i))],
+    ['UTF-8 text', Buffer.from('καλημέρα κόσμε 🌍')],
+    ['1 MiB', pattern(1024 * 1024)],
+  ];
+  for (const [what, message] of messages) {
+    first.write(message);
+    const echoed = await firstReader.read(message.length);
+    assert.isTrue(echoed.equals(message), `${what}: the echo differs from what was sent`);
+  }
+  // The second connection, open all along, is served on its own.
+  second.write('second connection');
+  assert.equal((await secondReader.read(17)).toString(), 'second connection');
+  // Closing our side: the server (not half-closeable) closes cleanly, sending nothing more.
+  first.end();
+  second.end();
+  assert.equal(await firstReader.end(), 0, 'bytes after the last echo');
+  assert.equal(await secondReader.end(), 0, 'bytes after the last echo');
+}
+
+// ----- the tests ------------------------------------------------------------------------------------
+
 describe('examples', () => {
   it('finds the examples to run', () => {
-    assert.include(examples, 'deferred-demo.ts');
+    assert.includeMembers(examples, ['deferred-demo.ts', 'echo-server.ts', 'echo-client.ts']);
+    assert.deepEqual(kinds.get('echo-server.ts'), { kind: 'server' });
+    assert.deepEqual(kinds.get('echo-client.ts'), { kind: 'client', server: 'echo-server.ts' });
   });
 
   for (const name of examples) {
-    describe(name, () => {
-      it('opens with a comment saying how to run it', () => {
-        assert.match(header(name).join('\n'), /npm run |node /);
-      });
+    it(`${name} opens with a comment saying how to run it`, () => {
+      assert.match(header(name).join('\n'), /npm run |node /);
+    });
+  }
 
+  for (const name of inProcess) {
+    describe(name, () => {
       it('runs to completion and prints its key lines in order', async () => {
         const lines = await run(name);
         let from = 0;
@@ -120,4 +321,83 @@ describe('examples', () => {
       });
     });
   }
+
+  describe.runIf(servers.length + clients.length > 0)('in child processes', () => {
+    beforeAll(async () => {
+      const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+      const project = join(root, 'tsconfig.examples.json');
+      const build = await runNode(tsc, ['-p', project, '--outDir', outDir], {
+        timeoutMs: 100_000,
+      }).exited;
+      if (build.code !== 0) {
+        throw new Error(`tsc -p tsconfig.examples.json failed:\n${build.stdout}${build.stderr}`);
+      }
+    }, 120_000);
+
+    afterAll(() => {
+      rmSync(outDir, { recursive: true, force: true });
+      try {
+        rmdirSync(join(root, '.build-fixtures')); // only if no other run is using it
+      } catch {
+        // not empty: another test run is still using it
+      }
+    });
+
+    for (const name of servers) {
+      describe(name, () => {
+        it('listens, serves, and exits with status 0 on SIGTERM', async () => {
+          const { child, port } = await startServer(name);
+          try {
+            const probe = serverProbes[name];
+            if (probe !== undefined) await withTimeout(probe(port), PROBE_TIMEOUT_MS, name);
+          } finally {
+            child.kill('SIGTERM');
+          }
+          const status = await child.exited;
+          assert.equal(status.stdout, `listening on ${String(port)}\nstopped\n`);
+          assert.equal(status.stderr, '');
+          assert.deepEqual([status.code, status.signal], [0, null]);
+        });
+
+        it('exits with status 0 on SIGINT', async () => {
+          const { child } = await startServer(name);
+          child.kill('SIGINT');
+          const status = await child.exited;
+          assert.equal(status.stderr, '');
+          assert.deepEqual([status.code, status.signal], [0, null]);
+        });
+      });
+    }
+
+    for (const { name, server } of clients) {
+      describe(name, () => {
+        it(`prints what its opening comment says against ${server}, and exits with status 0`, async () => {
+          const documented = documentedOutput(name);
+          assert.isNotEmpty(documented, `${name} must say what it prints`);
+          const { child, port } = await startServer(server);
+          let status;
+          try {
+            status = await runNode(compiled(name), [String(port)], {
+              env: { HOST: '127.0.0.1' },
+            }).exited;
+          } finally {
+            child.kill('SIGTERM');
+          }
+          assert.deepEqual(status.stdout.split('\n').slice(0, -1), documented, status.stderr);
+          assert.equal(status.stderr, '');
+          assert.equal(status.code, 0);
+          assert.equal((await child.exited).code, 0);
+        });
+
+        it('exits with status 1, logging ConnectionRefusedError, when nothing listens', async () => {
+          const port = await closedPort();
+          const status = await runNode(compiled(name), [String(port)], {
+            env: { HOST: '127.0.0.1' },
+          }).exited;
+          assert.equal(status.code, 1);
+          assert.include(status.stderr, 'ConnectionRefusedError');
+        });
+      });
+    }
+  });
 });

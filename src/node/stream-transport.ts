@@ -1,0 +1,553 @@
+/**
+ * `StreamTransport`: the transport over one connected `net.Socket` (TCP or a
+ * UNIX stream socket), with Twisted's ordering, close and flow-control rules
+ * on top of Node's stream machinery.
+ *
+ * @module
+ */
+import type { Socket } from 'node:net';
+import {
+  ConnectionAborted,
+  ConnectionDone,
+  ConnectionLost,
+  InvalidStateError,
+} from '../core/errors.js';
+import type { IAddress } from '../core/address.js';
+import { Failure } from '../core/failure.js';
+import type { IPullProducer, IPushProducer } from '../core/interfaces/producer.js';
+import type { IProtocol } from '../core/interfaces/protocol.js';
+import { isHalfCloseableProtocol } from '../core/interfaces/protocol.js';
+import type { IReactorTime } from '../core/interfaces/reactor.js';
+import type { IStreamTransport } from '../core/interfaces/transport.js';
+import { Logger } from '../core/logger.js';
+import { connectionLostFrom } from './errors.js';
+
+/**
+ * Bytes a transport buffers before it pauses a registered push producer:
+ * 64 KiB, as Twisted's `FileDescriptor.bufferSize`. Sockets are made with
+ * this as their `highWaterMark`.
+ */
+export const DEFAULT_BUFFER_SIZE = 65536;
+
+/**
+ * `highWaterMark` for `net.connect`: Node passes it to the socket's streams
+ * (both directions), but its typings leave it out.
+ *
+ * @internal
+ */
+export interface SocketBufferOptions {
+  /** Bytes buffered before `write()` returns false (and a paused socket stops reading). */
+  readonly highWaterMark?: number;
+}
+
+/**
+ * Something open that a reactor closes when it shuts down: a connection, a
+ * listening port or a connection attempt (Twisted's selectables, which
+ * `disconnectAll` hands `connectionLost(ConnectionLost)`). For implementers
+ * of transports.
+ */
+export interface Selectable {
+  /** Closes now and reports the loss synchronously. */
+  closeAtShutdown(): void;
+}
+
+/**
+ * What ports, connectors and transports need from the reactor that made
+ * them: its clock (for connect timeouts) and the set it tracks open things
+ * in, for shutdown. For implementers of transports.
+ */
+export interface SocketContext {
+  /** The reactor's clock. */
+  readonly reactor: IReactorTime;
+  /** Everything open; each adds itself when opened and removes itself when closed. */
+  readonly selectables: Set<Selectable>;
+}
+
+const log = new Logger('weft.transport');
+
+/** Where the transport owning a socket is kept, so one set of listeners serves every socket. */
+const kTransport: unique symbol = Symbol('weft.transport');
+type OwnedSocket = Socket & { [kTransport]: StreamTransport };
+
+/** What a close request asks for, in increasing order. */
+const CLOSE_NONE = 0;
+const CLOSE_WRITE = 1;
+const CLOSE_FULL = 2;
+type CloseRequest = typeof CLOSE_NONE | typeof CLOSE_WRITE | typeof CLOSE_FULL;
+
+function nameOf(value: object): string {
+  return value.constructor.name;
+}
+
+/**
+ * A transport over a connected `net.Socket`, made by a port or a connector:
+ * protocols see it as their `transport`.
+ *
+ * Lifecycle, as Twisted's:
+ * - `makeConnection` (hence `connectionMade`) once; `dataReceived` only
+ *   after it and before `connectionLost`; `connectionLost` exactly once, with
+ *   `ConnectionDone` (clean close), `ConnectionLost` (reset, socket error,
+ *   reactor shutdown), `ConnectionAborted` (`abortConnection()`), or the
+ *   exception a callback of the protocol threw.
+ * - An exception thrown by a protocol callback is logged and closes this
+ *   connection at once (unsent data is dropped, the peer sees a clean close);
+ *   it becomes the `connectionLost` reason. One thrown by `connectionLost`
+ *   is logged.
+ * - The peer closing its side (FIN): a protocol that implements
+ *   `IHalfCloseableProtocol` gets `readConnectionLost()` and may keep writing;
+ *   any other protocol's connection is closed at once, with `ConnectionDone`.
+ *
+ * Flow control: the transport is a push producer for what it reads (pausing
+ * it stops reading from the socket) and a consumer for what is written: a
+ * registered push producer is paused once {@link StreamTransport.bufferSize}
+ * bytes are waiting to be sent and resumed when everything has been sent; a
+ * pull producer is asked for more (`resumeProducing`) at registration and
+ * each time everything has been sent, at most once per turn of the event
+ * loop.
+ */
+export abstract class StreamTransport implements IStreamTransport, Selectable {
+  /** The protocol this transport delivers to. */
+  readonly protocol: IProtocol;
+  readonly #socket: Socket;
+  readonly #context: SocketContext;
+  readonly #onLost: ((reason: Failure) => void) | undefined;
+  /** Why the connection ended, once known: the first cause wins. */
+  #reason: Failure | null = null;
+  #producer: IPushProducer | IPullProducer | null = null;
+  #streaming = false;
+  #producerPaused = false;
+  #pullScheduled = false;
+  #pullFlushed: ((err?: Error | null) => void) | undefined = undefined;
+  #connected = false;
+  #lost = false;
+  #disconnecting = false;
+  #aborting = false;
+  /** Set once `socket.end()` was called or the socket is gone: later writes are dropped. */
+  #writeClosed = false;
+  #closeRequest: CloseRequest = CLOSE_NONE;
+  #closeScheduled = false;
+  /** Whether writes of this turn are being collected (socket corked, uncork queued). */
+  #corked = false;
+
+  /**
+   * @param socket - a connected socket, made with `allowHalfOpen: true`.
+   * @param protocol - the protocol to deliver to; {@link StreamTransport.start} connects it.
+   * @param context - the reactor's clock and open-things set.
+   * @param onLost - called after `protocol.connectionLost` (a connector's hook).
+   */
+  protected constructor(
+    socket: Socket,
+    protocol: IProtocol,
+    context: SocketContext,
+    onLost?: (reason: Failure) => void,
+  ) {
+    this.#socket = socket;
+    this.protocol = protocol;
+    this.#context = context;
+    this.#onLost = onLost;
+  }
+
+  // ----- socket events: one listener set for all sockets, finding the transport via kTransport
+
+  static #onData(this: Socket, chunk: Buffer): void {
+    const t = (this as OwnedSocket)[kTransport];
+    try {
+      t.protocol.dataReceived(chunk);
+    } catch (e) {
+      t.#callbackFailed(e, t.protocol, 'dataReceived');
+    }
+  }
+
+  static #onEnd(this: Socket): void {
+    (this as OwnedSocket)[kTransport].#readEnded();
+  }
+
+  static #onFinish(this: Socket): void {
+    (this as OwnedSocket)[kTransport].#writeFinished();
+  }
+
+  static #onDrain(this: Socket): void {
+    (this as OwnedSocket)[kTransport].#drained();
+  }
+
+  static #onError(this: Socket, err: Error): void {
+    const t = (this as OwnedSocket)[kTransport];
+    // Node destroys the socket after an error; 'close' follows and reports this reason.
+    if (t.#reason === null) t.#reason = new Failure(connectionLostFrom(err));
+  }
+
+  static #onClose(this: Socket): void {
+    const t = (this as OwnedSocket)[kTransport];
+    t.#connectionLost(t.#reason ?? new Failure(new ConnectionDone()));
+  }
+
+  static #uncorkTick(this: void, t: StreamTransport): void {
+    t.#corked = false;
+    t.#socket.uncork(); // harmless once ended or destroyed
+  }
+
+  static #closeTick(this: void, t: StreamTransport): void {
+    t.#closeScheduled = false;
+    t.#applyCloseRequest();
+  }
+
+  static #pullTick(this: void, t: StreamTransport): void {
+    t.#pullScheduled = false;
+    const producer = t.#producer;
+    if (producer === null || t.#streaming || t.#lost || t.#socket.writableLength > 0) return;
+    try {
+      producer.resumeProducing();
+    } catch (e) {
+      t.#callbackFailed(e, producer, 'resumeProducing');
+    }
+  }
+
+  /**
+   * Attaches to the socket, counts the connection as open and calls
+   * `protocol.makeConnection(this)`. Called once, by the port or connector
+   * that made the transport.
+   *
+   * @internal
+   */
+  start(): void {
+    const socket = this.#socket as OwnedSocket;
+    socket[kTransport] = this;
+    // Listeners stay attached for the socket's whole life, so no late 'error' goes unhandled.
+    socket.on('error', StreamTransport.#onError);
+    socket.on('close', StreamTransport.#onClose);
+    socket.on('end', StreamTransport.#onEnd);
+    socket.on('finish', StreamTransport.#onFinish);
+    socket.on('drain', StreamTransport.#onDrain);
+    // No data can arrive before this turn ends, so connectionMade (below) still comes first.
+    socket.on('data', StreamTransport.#onData);
+    this.#context.selectables.add(this);
+    this.#connected = true;
+    try {
+      this.protocol.makeConnection(this);
+    } catch (e) {
+      this.#callbackFailed(e, this.protocol, 'connectionMade');
+    }
+  }
+
+  /** The socket underneath (Twisted's `getHandle()`): for options weft does not cover. */
+  getHandle(): Socket {
+    return this.#socket;
+  }
+
+  /** Whether the connection is up: from `makeConnection` until `connectionLost`. */
+  get connected(): boolean {
+    return this.#connected;
+  }
+
+  /** Whether `loseConnection()` or `abortConnection()` was called, or the connection is gone. */
+  get disconnecting(): boolean {
+    return this.#disconnecting;
+  }
+
+  /**
+   * Bytes buffered for sending before a registered push producer is paused
+   * (the socket's `writableHighWaterMark`, {@link DEFAULT_BUFFER_SIZE} unless
+   * the socket was made otherwise).
+   */
+  get bufferSize(): number {
+    return this.#socket.writableHighWaterMark;
+  }
+
+  // ----- ITransport
+
+  /**
+   * Queues `data` (a string is sent as UTF-8). Never blocks and never throws
+   * for I/O reasons; failures arrive as `connectionLost`. Empty writes are
+   * ignored.
+   *
+   * As in Twisted, writes are collected until the end of the current turn of
+   * the event loop (or until {@link StreamTransport.bufferSize} bytes are
+   * waiting), then handed to the socket together (one `writev`):
+   * `abortConnection()`, and the close after an exception in a protocol
+   * callback, drop what was not handed over yet, as Twisted drops its unsent
+   * buffer. A registered push producer is paused when, even so, `bufferSize`
+   * bytes are still waiting for the kernel.
+   *
+   * Writes are dropped once the socket's write side is closed. As in
+   * Twisted, that is not at `loseConnection()` itself: writes made after
+   * `loseConnection()` (or `loseWriteConnection()`) in the same turn of the
+   * event loop, or while a registered producer holds the close back, are
+   * still sent before the close; later ones are ignored.
+   */
+  write(data: Uint8Array | string): void {
+    if (this.#writeClosed || data.length === 0) return;
+    const socket = this.#socket;
+    if (!this.#corked) {
+      this.#corked = true;
+      socket.cork();
+      process.nextTick(StreamTransport.#uncorkTick, this);
+    }
+    const producer = this.#producer;
+    if (socket.write(data, producer !== null && !this.#streaming ? this.#pullFlushed : undefined)) {
+      return;
+    }
+    // This turn's writes reached bufferSize: hand them to the socket now, so that only what
+    // the kernel does not take counts against the buffer (collecting goes on after).
+    socket.uncork();
+    socket.cork();
+    if (
+      producer !== null &&
+      this.#streaming &&
+      !this.#producerPaused &&
+      socket.writableLength >= socket.writableHighWaterMark
+    ) {
+      // Still full: pause until 'drain' (everything sent), as Twisted.
+      this.#producerPaused = true;
+      try {
+        (producer as IPushProducer).pauseProducing();
+      } catch (e) {
+        this.#callbackFailed(e, producer, 'pauseProducing');
+      }
+    }
+  }
+
+  /** Writes each chunk in order, as `write` would (they go to the socket in one batch). */
+  writeSequence(data: Iterable<Uint8Array | string>): void {
+    for (const chunk of data) this.write(chunk);
+  }
+
+  /**
+   * Stops reading at once, sends everything written (waiting first for a
+   * registered producer to unregister), then closes both directions; the
+   * protocol gets `connectionLost(ConnectionDone)`. Idempotent.
+   *
+   * Any registered producer holds the close back until it unregisters.
+   * (Twisted's own transport closes anyway once its buffer drains while a
+   * push producer is registered but not paused; weft waits, as `ITransport`
+   * documents, so a producer is never cut off mid-stream.)
+   */
+  loseConnection(): void {
+    if (this.#disconnecting) return;
+    this.#disconnecting = true;
+    this.#socket.pause();
+    this.#closeRequest = CLOSE_FULL;
+    this.#scheduleClose();
+  }
+
+  /**
+   * Closes the write side (TCP FIN) once everything written has been sent
+   * (and a registered producer has unregistered), keeping the read side
+   * open. A half-closeable protocol then gets `writeConnectionLost()`. Once
+   * the peer has closed its side too, the connection closes and the
+   * protocol gets `connectionLost(ConnectionDone)`.
+   */
+  loseWriteConnection(): void {
+    if (this.#disconnecting || this.#closeRequest !== CLOSE_NONE) return;
+    this.#closeRequest = CLOSE_WRITE;
+    this.#scheduleClose();
+  }
+
+  /**
+   * Closes at once, discarding unsent data (TCP: the peer gets a reset and
+   * sees `ConnectionLost`). The protocol gets
+   * `connectionLost(ConnectionAborted)` on a later turn. Idempotent; does
+   * nothing once the connection is gone.
+   */
+  abortConnection(): void {
+    if (this.#lost || this.#aborting) return;
+    this.#aborting = true;
+    this.#disconnecting = true;
+    this.#writeClosed = true;
+    const socket = this.#socket;
+    if (socket.destroyed) return; // already closing, with its own reason
+    this.#reason = new Failure(new ConnectionAborted());
+    socket.pause();
+    this.resetSocket(socket);
+  }
+
+  /** The remote end's address. */
+  abstract getPeer(): IAddress;
+  /** This end's address. */
+  abstract getHost(): IAddress;
+
+  /** Closes `socket` at once for `abortConnection` (TCP: with a reset). */
+  protected abstract resetSocket(socket: Socket): void;
+
+  // ----- IConsumer
+
+  /**
+   * Registers `producer` (push when `streaming`, else pull). A pull producer
+   * is asked for data at once. On a connection that is already gone the
+   * producer is stopped at once instead.
+   *
+   * @throws {InvalidStateError} if a producer is already registered.
+   */
+  registerProducer(producer: IPushProducer | IPullProducer, streaming: boolean): void {
+    if (this.#producer !== null) {
+      throw new InvalidStateError(
+        `Cannot register producer ${nameOf(producer)}, because producer ` +
+          `${nameOf(this.#producer)} was never unregistered.`,
+      );
+    }
+    if (this.#lost) {
+      producer.stopProducing();
+      return;
+    }
+    this.#producer = producer;
+    this.#streaming = streaming;
+    this.#producerPaused = false;
+    if (!streaming) {
+      this.#pullFlushed ??= (err) => {
+        if (err == null) this.#maybePull();
+      };
+      producer.resumeProducing();
+    }
+  }
+
+  /** Unregisters the producer; a close that was waiting for it goes ahead. */
+  unregisterProducer(): void {
+    this.#producer = null;
+    this.#producerPaused = false;
+    if (this.#closeRequest !== CLOSE_NONE && !this.#lost) this.#scheduleClose();
+  }
+
+  // ----- IPushProducer (for reading)
+
+  /** Stops reading from the peer until {@link StreamTransport.resumeProducing}. */
+  pauseProducing(): void {
+    if (!this.#lost) this.#socket.pause();
+  }
+
+  /** Reads from the peer again (only while connected and not disconnecting). */
+  resumeProducing(): void {
+    if (this.#connected && !this.#disconnecting) this.#socket.resume();
+  }
+
+  /** Closes the connection, as `loseConnection()`. */
+  stopProducing(): void {
+    this.loseConnection();
+  }
+
+  /**
+   * Closes now for reactor shutdown: the protocol gets
+   * `connectionLost(ConnectionLost)` before this returns.
+   *
+   * @internal
+   */
+  closeAtShutdown(): void {
+    this.#disconnecting = true;
+    this.#writeClosed = true;
+    this.#socket.pause();
+    this.#socket.destroy();
+    this.#connectionLost(new Failure(new ConnectionLost()));
+  }
+
+  // ----- internals
+
+  #scheduleClose(): void {
+    // Deferred to the end of this turn, so writes made right after loseConnection() still go out.
+    if (this.#producer !== null || this.#closeScheduled) return;
+    this.#closeScheduled = true;
+    process.nextTick(StreamTransport.#closeTick, this);
+  }
+
+  #applyCloseRequest(): void {
+    const socket = this.#socket;
+    if (this.#lost || this.#producer !== null || socket.destroyed) return;
+    this.#writeClosed = true;
+    if (this.#closeRequest === CLOSE_FULL && socket.writableFinished) {
+      socket.destroy(); // the write side was already shut by loseWriteConnection
+    } else if (!socket.writableEnded) {
+      socket.end(); // FIN after the buffer; 'finish' then destroys (full) or reports (half)
+    }
+  }
+
+  #writeFinished(): void {
+    // 'finish' always comes before 'close', so the connection is not lost yet.
+    if (this.#closeRequest === CLOSE_FULL) {
+      this.#socket.destroy();
+      return;
+    }
+    const protocol = this.protocol;
+    if (isHalfCloseableProtocol(protocol)) {
+      try {
+        protocol.writeConnectionLost();
+      } catch (e) {
+        this.#callbackFailed(e, protocol, 'writeConnectionLost');
+      }
+    }
+  }
+
+  #readEnded(): void {
+    if (this.#disconnecting) return;
+    const protocol = this.protocol;
+    if (isHalfCloseableProtocol(protocol)) {
+      try {
+        protocol.readConnectionLost();
+      } catch (e) {
+        this.#callbackFailed(e, protocol, 'readConnectionLost');
+      }
+    } else {
+      this.#closeWith(new Failure(new ConnectionDone()));
+    }
+  }
+
+  #drained(): void {
+    const producer = this.#producer;
+    if (producer === null || !this.#streaming || !this.#producerPaused) return;
+    this.#producerPaused = false;
+    try {
+      producer.resumeProducing();
+    } catch (e) {
+      this.#callbackFailed(e, producer, 'resumeProducing');
+    }
+  }
+
+  /** After a pull-paced write is sent: once nothing is left, ask for more on the next turn. */
+  #maybePull(): void {
+    if (this.#pullScheduled || this.#producer === null || this.#streaming) return;
+    if (this.#socket.writableLength > 0) return; // a later write's callback comes
+    this.#pullScheduled = true;
+    setImmediate(StreamTransport.#pullTick, this);
+  }
+
+  #callbackFailed(e: unknown, source: object, method: string): void {
+    log.failure('Unhandled error in {source}.{method}; closing the connection', e, {
+      source: nameOf(source),
+      method,
+    });
+    this.#closeWith(Failure.from(e));
+  }
+
+  /** Closes at once, dropping unsent data; `reason` goes to `connectionLost` unless one is known. */
+  #closeWith(reason: Failure): void {
+    const socket = this.#socket;
+    if (this.#lost || socket.destroyed) return;
+    this.#reason = reason;
+    this.#disconnecting = true;
+    this.#writeClosed = true;
+    socket.pause();
+    socket.destroy();
+  }
+
+  #connectionLost(reason: Failure): void {
+    if (this.#lost) return;
+    this.#lost = true;
+    this.#connected = false;
+    this.#disconnecting = true;
+    this.#writeClosed = true;
+    this.#context.selectables.delete(this);
+    const producer = this.#producer;
+    if (producer !== null) {
+      this.#producer = null;
+      try {
+        producer.stopProducing();
+      } catch (e) {
+        log.failure('Unhandled error in {source}.stopProducing', e, { source: nameOf(producer) });
+      }
+    }
+    try {
+      this.protocol.connectionLost(reason);
+    } catch (e) {
+      log.failure('Unhandled error in {source}.connectionLost', e, {
+        source: nameOf(this.protocol),
+      });
+    }
+    this.#onLost?.(reason);
+  }
+}
