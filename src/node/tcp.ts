@@ -53,11 +53,15 @@ export class TCPTransport extends StreamTransport implements ITCPTransport {
     context: SocketContext,
     peer: IPv4Address | IPv6Address,
     onLost?: (reason: Failure) => void,
+    host?: IPv4Address | IPv6Address,
   ) {
     super(socket, protocol, context, onLost);
     this.#peer = peer;
-    // Read now: Node cannot tell once the socket is closed.
+    // A port bound to one interface shares its address with every connection
+    // (no per-connection allocation); otherwise read it now, as Node cannot
+    // tell once the socket is closed.
     this.#host =
+      host ??
       addressFrom(socket.localAddress, socket.localPort) ??
       ipAddress('TCP', peer.host.includes(':') ? '::' : '0.0.0.0', 0);
   }
@@ -142,7 +146,16 @@ export class TCPPort extends StreamServerPort {
     context: SocketContext,
     peer: IPv4Address | IPv6Address,
   ): TCPTransport {
-    return new TCPTransport(socket, protocol, context, peer);
+    const iface = this.#interface;
+    const specific = iface !== '' && iface !== '0.0.0.0' && iface !== '::';
+    return new TCPTransport(
+      socket,
+      protocol,
+      context,
+      peer,
+      undefined,
+      specific ? this.#address : undefined,
+    );
   }
 }
 
