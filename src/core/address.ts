@@ -132,6 +132,10 @@ export class HostnameAddress implements IAddress {
 }
 
 /** The address class for an IP literal: {@link IPv6Address} if it contains ':', else {@link IPv4Address}. */
-export function ipAddress(type: IPTransportType, host: string, port: number): IPv4Address | IPv6Address {
+export function ipAddress(
+  type: IPTransportType,
+  host: string,
+  port: number,
+): IPv4Address | IPv6Address {
   return host.includes(':') ? new IPv6Address(type, host, port) : new IPv4Address(type, host, port);
 }

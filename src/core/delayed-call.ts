@@ -123,7 +123,7 @@ export class DelayedCall implements IDelayedCall {
     this.#fn = null;
     this.#args = NO_ARGS;
     if (fn === null) return;
-    if (args === NO_ARGS) (fn as () => unknown)();
+    if (args === NO_ARGS) fn();
     else (fn as (...a: unknown[]) => unknown)(...args);
   }
 
