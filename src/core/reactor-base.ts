@@ -147,10 +147,10 @@ export abstract class ReactorBase implements IReactor, DelayedCallOwner {
   runUntilCurrent(): void {
     const now = this.seconds();
     const limit = this.#seq;
-    const heap = this.#queue;
-    for (let top = heap.peek(); top !== undefined; top = heap.peek()) {
+    const queue = this.#queue;
+    for (let top = queue.peek(); top !== undefined; top = queue.peek()) {
       if (top.time > now || top.seq >= limit) break;
-      heap.pop();
+      queue.remove(top); // not pop(): that would look for the soonest call again
       try {
         top.run();
       } catch (e) {
