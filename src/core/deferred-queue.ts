@@ -86,9 +86,13 @@ abstract class DeferredTokens<Self> {
  *
  * @example
  * ```ts
- * import { appendFile } from 'node:fs/promises';
- *
- * const writeRecord = (record: string) => appendFile('records.log', `${record}\n`);
+ * const log: string[] = [];
+ * // Stands for any async write that must not interleave with another.
+ * const writeRecord = async (record: string) => {
+ *   log.push(`${record} begins`);
+ *   await Promise.resolve();
+ *   log.push(`${record} ends`);
+ * };
  * const lock = new DeferredLock();
  * for (const r of ['one', 'two']) lock.run(() => writeRecord(r)); // never two writeRecord at once
  * ```
