@@ -84,7 +84,6 @@ function step<R>(gen: InlineGenerator<R>, status: Status<R>, first: unknown): vo
 
 /** Runs a generator under the Deferred it returns, with Twisted's cancellation. */
 function runGenerator<R>(gen: InlineGenerator<R>): Deferred<R> {
-  const status: Status<R> = { deferred: new Deferred<R>(), waitingOn: null };
   const cancel = (d: Deferred<R>, reason: unknown): void => {
     const awaited = status.waitingOn;
     if (awaited === null) return; // running right now: the cancel fails the Deferred
@@ -95,8 +94,8 @@ function runGenerator<R>(gen: InlineGenerator<R>): Deferred<R> {
     followDeferred(d, next);
     awaited.cancel(reason);
   };
-  status.deferred = new Deferred<R>(cancel);
-  const result = status.deferred;
+  const result = new Deferred<R>(cancel);
+  const status: Status<R> = { deferred: result, waitingOn: null };
   step(gen, status, undefined);
   return result;
 }

@@ -12,25 +12,11 @@ import {
 } from '../../src/core/index.js';
 import { assertNoResult, failureResultOf, successResultOf } from '../../src/testing/index.js';
 import { unhandledFailuresAfterGC } from '../support/unhandled-errors.js';
+import { controlled } from '../support/promises.js';
 
 /** A promise that never settles: something to wait on until cancelled. */
 function never(): Promise<never> {
   return new Promise<never>(() => undefined);
-}
-
-/** A promise with its resolve and reject exposed. */
-function controlled<T>(): {
-  promise: Promise<T>;
-  resolve: (value: T) => void;
-  reject: (reason: unknown) => void;
-} {
-  let resolve!: (value: T) => void;
-  let reject!: (reason: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
 }
 
 describe('inlineCallbacks', () => {

@@ -15,21 +15,7 @@ import {
   successResultOf,
 } from '../../src/testing/index.js';
 import { unhandledFailuresAfterGC } from '../support/unhandled-errors.js';
-
-/** A promise with its resolve and reject exposed. */
-function controlled<T>(): {
-  promise: Promise<T>;
-  resolve: (value: T) => void;
-  reject: (reason: unknown) => void;
-} {
-  let resolve!: (value: T) => void;
-  let reject!: (reason: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
+import { controlled } from '../support/promises.js';
 
 /** Lets Node's end-of-turn work (such as unhandled-rejection detection) run: one turn, not a timer. */
 function nextTurn(): Promise<void> {

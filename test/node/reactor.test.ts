@@ -2,7 +2,6 @@
 // only timing assertion is "not before it was due". Whole-process behaviour (react's exit status,
 // signals, nothing keeping the process alive after shutdown) is tested in child processes running
 // the fixtures in ./fixtures, compiled once by tsconfig.fixtures.json.
-import { spawn } from 'node:child_process';
 import { existsSync, rmdirSync, rmSync } from 'node:fs';
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -15,6 +14,7 @@ import { Deferred } from '../../src/core/defer.js';
 import { globalLogPublisher, type LogEvent } from '../../src/core/index.js';
 import { NodeReactor, reactor as defaultReactor } from '../../src/node/reactor.js';
 import { describeIReactorTime } from '../support/reactor-time-contract.js';
+import { runNode } from '../support/child-process.js';
 
 /** A promise resolved by a call the reactor itself runs `seconds` from now. */
 function reactorSleep(reactor: NodeReactor, seconds: number): Promise<void> {
@@ -338,93 +338,6 @@ describe('NodeReactor', () => {
 const root = fileURLToPath(new URL('../../', import.meta.url));
 /** Per worker process, so concurrent runs never read each other's half-written output. */
 const outDir = join(root, '.build-fixtures', `run-${String(process.pid)}`);
-const CHILD_TIMEOUT_MS = 15_000;
-
-interface ExitStatus {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-interface ChildRun {
-  /** Resolves when `text` has appeared on stdout; rejects if the child ends first. */
-  waitForOutput(text: string): Promise<void>;
-  kill(signal: NodeJS.Signals): void;
-  /** Resolves once the child has exited and its output is read; rejects on the hard timeout. */
-  readonly exited: Promise<ExitStatus>;
-}
-
-/** Runs `node <file> ...args`; a child still alive after `timeoutMs` is killed and fails. */
-function runNode(
-  file: string,
-  args: readonly string[] = [],
-  timeoutMs = CHILD_TIMEOUT_MS,
-): ChildRun {
-  const child = spawn(process.execPath, [file, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  let timedOut = false;
-  const watchers: (() => void)[] = [];
-  child.stdout.setEncoding('utf8');
-  child.stderr.setEncoding('utf8');
-  child.stdout.on('data', (chunk: string) => {
-    stdout += chunk;
-    for (const watch of [...watchers]) watch();
-  });
-  child.stderr.on('data', (chunk: string) => {
-    stderr += chunk;
-  });
-  const timer = setTimeout(() => {
-    timedOut = true;
-    child.kill('SIGKILL');
-  }, timeoutMs);
-  const exited = new Promise<ExitStatus>((resolve, reject) => {
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      for (const watch of [...watchers]) watch();
-      if (timedOut) {
-        reject(
-          new Error(
-            `${file} was still running after ${String(timeoutMs)} ms\n` +
-              `stdout:\n${stdout}\nstderr:\n${stderr}`,
-          ),
-        );
-      } else {
-        resolve({ code, signal, stdout, stderr });
-      }
-    });
-  });
-  let closed = false;
-  const markClosed = (): void => {
-    closed = true;
-  };
-  exited.then(markClosed, markClosed);
-  return {
-    exited,
-    kill: (signal) => {
-      child.kill(signal);
-    },
-    waitForOutput: (text) =>
-      new Promise((resolve, reject) => {
-        const watch = (): void => {
-          if (stdout.includes(text)) {
-            watchers.splice(watchers.indexOf(watch), 1);
-            resolve();
-          } else if (closed || child.exitCode !== null || child.signalCode !== null) {
-            watchers.splice(watchers.indexOf(watch), 1);
-            reject(new Error(`${file} ended before printing ${JSON.stringify(text)}:\n${stdout}`));
-          }
-        };
-        watchers.push(watch);
-        watch();
-      }),
-  };
-}
 
 function fixture(name: string): string {
   return join(outDir, 'test', 'node', 'fixtures', `${name}.js`);
@@ -436,7 +349,8 @@ describe('NodeReactor in a whole process', () => {
   beforeAll(async () => {
     const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
     const project = join(root, 'tsconfig.fixtures.json');
-    const build = await runNode(tsc, ['-p', project, '--outDir', outDir], 100_000).exited;
+    const build = await runNode(tsc, ['-p', project, '--outDir', outDir], { timeoutMs: 100_000 })
+      .exited;
     // Type errors elsewhere in the tree do not stop tsc emitting; only missing output is fatal.
     const missing = FIXTURES.map(fixture).filter((file) => !existsSync(file));
     if (missing.length > 0) {
@@ -487,7 +401,7 @@ describe('NodeReactor in a whole process', () => {
   describe.each(['SIGTERM', 'SIGINT'] as const)('on %s', (signal) => {
     it('runs the shutdown triggers, waits for their Deferreds, and exits with status 0', async () => {
       const child = runNode(fixture('signal-shutdown'));
-      await child.waitForOutput('ready\n');
+      await child.waitForOutput(/ready\n/);
       child.kill(signal);
       const status = await child.exited;
       expect(status.stdout).toBe('ready\nshutting down\nflushed\nbye\nstopped\n');
