@@ -8,7 +8,7 @@ import { AlreadyCalledError, AlreadyCancelledError } from './errors.js';
 import type { IDelayedCall } from './interfaces/reactor.js';
 
 /** Shared by every call without arguments, so none allocates an array. */
-const NO_ARGS: unknown[] = [];
+export const NO_ARGS: unknown[] = [];
 
 /** What a DelayedCall tells the scheduler that owns it. */
 export interface DelayedCallOwner {

@@ -9,7 +9,7 @@
  * @module
  */
 import { Deferred } from './defer.js';
-import { DelayedCall, type DelayedCallOwner } from './delayed-call.js';
+import { DelayedCall, type DelayedCallOwner, NO_ARGS } from './delayed-call.js';
 import { ReactorAlreadyRunning, ReactorNotRestartable, ReactorNotRunning } from './errors.js';
 import type {
   IDelayedCall,
@@ -96,14 +96,20 @@ export abstract class ReactorBase implements IReactor, DelayedCallOwner {
   callLater<A extends unknown[]>(
     delaySeconds: number,
     fn: (...args: A) => unknown,
-    ...args: A
+    ..._args: A
   ): IDelayedCall {
     if (!(delaySeconds >= 0)) {
       throw new RangeError(`callLater delay must be >= 0 seconds, got ${String(delaySeconds)}`);
     }
+    // The extra arguments are read through `arguments` so that the common call without any
+    // allocates no array: V8 drops a rest parameter that is never read.
+    const args: unknown[] =
+      // eslint-disable-next-line prefer-rest-params
+      arguments.length > 2 ? Array.prototype.slice.call(arguments, 2) : NO_ARGS;
     const call = new DelayedCall(this, this.seconds() + delaySeconds, this.#seq++, fn, args);
     this.#queue.push(call, delaySeconds);
-    if (this.#queue.peek() === call) this.#rearm();
+    // Only a call that starts its delay's list can be the soonest.
+    if (call.prev === null && this.#queue.peek() === call) this.#rearm();
     return call;
   }
 
@@ -148,9 +154,7 @@ export abstract class ReactorBase implements IReactor, DelayedCallOwner {
     const now = this.seconds();
     const limit = this.#seq;
     const queue = this.#queue;
-    for (let top = queue.peek(); top !== undefined; top = queue.peek()) {
-      if (top.time > now || top.seq >= limit) break;
-      queue.remove(top); // not pop(): that would look for the soonest call again
+    for (let top = queue.popDue(now, limit); top !== undefined; top = queue.popDue(now, limit)) {
       try {
         top.run();
       } catch (e) {

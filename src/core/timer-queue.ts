@@ -139,6 +139,35 @@ export class TimerQueue {
     return call;
   }
 
+  /**
+   * Removes and returns the soonest call if it is due by `now` and was
+   * scheduled before sequence number `limit`; otherwise returns undefined and
+   * changes nothing. The list it came from is re-seated at once with its new
+   * head's key (one sift), so the next call finds a fresh key at the top
+   * instead of correcting a stale one.
+   */
+  popDue(now: number, limit: number): DelayedCall | undefined {
+    const call = this.peek();
+    if (call === undefined || call.time > now || call.seq >= limit) return undefined;
+    const next = call.next;
+    if (next === null) {
+      this.#unlink(call); // the list empties and leaves the heap
+      return call;
+    }
+    // `call` heads the top list: unlink it by hand and give the list its new key.
+    const list = call.list as TimerList;
+    list.head = next;
+    next.prev = null;
+    call.next = null;
+    call.list = null;
+    call.index = -1;
+    this.#size -= 1;
+    list.keyTime = next.time;
+    list.keySeq = next.seq;
+    this.#down(0);
+    return call;
+  }
+
   /** Removes `call` if it is queued here. */
   remove(call: DelayedCall): void {
     if (call.index < 0) return;
@@ -165,7 +194,7 @@ export class TimerQueue {
       if (head.time < list.keyTime || (head.time === list.keyTime && head.seq < list.keySeq)) {
         return false; // a key may be early, never late
       }
-      if (i > 0 && this.#less(i, (i - 1) >> 1)) return false;
+      if (i > 0 && TimerQueue.#keyBefore(list, heap[(i - 1) >> 1] as TimerList)) return false;
     }
     return true;
   }
@@ -189,19 +218,9 @@ export class TimerQueue {
     // A removed head leaves the list's key early: peek() corrects it lazily.
   }
 
-  #less(a: number, b: number): boolean {
-    const la = this.#heap[a] as TimerList;
-    const lb = this.#heap[b] as TimerList;
-    return la.keyTime < lb.keyTime || (la.keyTime === lb.keyTime && la.keySeq < lb.keySeq);
-  }
-
-  #set(i: number, list: TimerList): void {
-    this.#heap[i] = list;
-    list.heapIndex = i;
-  }
-
   #heapPush(list: TimerList): void {
-    this.#set(this.#heap.length, list);
+    list.heapIndex = this.#heap.length;
+    this.#heap.push(list);
     this.#up(list.heapIndex);
   }
 
@@ -211,34 +230,56 @@ export class TimerQueue {
     const last = heap.pop() as TimerList;
     list.heapIndex = -1;
     if (last === list) return;
-    this.#set(i, last);
+    heap[i] = last;
+    last.heapIndex = i;
     this.#up(i);
     this.#down(last.heapIndex);
   }
 
+  /** Whether list `a`'s key precedes list `b`'s. */
+  static #keyBefore(a: TimerList, b: TimerList): boolean {
+    return a.keyTime < b.keyTime || (a.keyTime === b.keyTime && a.keySeq < b.keySeq);
+  }
+
+  // Both sifts move a hole instead of swapping: each step writes one slot, and the list being
+  // placed is written once at the end.
   #up(i: number): void {
+    const heap = this.#heap;
+    const list = heap[i] as TimerList;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (!this.#less(i, p)) break;
-      const a = this.#heap[i] as TimerList;
-      this.#set(i, this.#heap[p] as TimerList);
-      this.#set(p, a);
+      const parent = heap[p] as TimerList;
+      if (!TimerQueue.#keyBefore(list, parent)) break;
+      heap[i] = parent;
+      parent.heapIndex = i;
       i = p;
     }
+    heap[i] = list;
+    list.heapIndex = i;
   }
 
   #down(i: number): void {
-    const n = this.#heap.length;
+    const heap = this.#heap;
+    const n = heap.length;
+    const list = heap[i] as TimerList;
     for (;;) {
       const l = 2 * i + 1;
       if (l >= n) break;
-      const r = l + 1;
-      const c = r < n && this.#less(r, l) ? r : l;
-      if (!this.#less(c, i)) break;
-      const a = this.#heap[i] as TimerList;
-      this.#set(i, this.#heap[c] as TimerList);
-      this.#set(c, a);
+      let c = l;
+      let child = heap[l] as TimerList;
+      if (l + 1 < n) {
+        const right = heap[l + 1] as TimerList;
+        if (TimerQueue.#keyBefore(right, child)) {
+          c = l + 1;
+          child = right;
+        }
+      }
+      if (!TimerQueue.#keyBefore(child, list)) break;
+      heap[i] = child;
+      child.heapIndex = i;
       i = c;
     }
+    heap[i] = list;
+    list.heapIndex = i;
   }
 }
