@@ -35,6 +35,14 @@ const examples = readdirSync(examplesDir)
 
 /** Lines an in-process example must print, in this order; other lines may come in between. */
 const keyLines: Readonly<Record<string, readonly string[]>> = {
+  'game-loop.ts': [
+    'tick 5 (0.5 s): spawn wave 1',
+    'tick 10 (1.0 s): heartbeat 1',
+    'tick 25 (2.5 s): a library’s setTimeout(…, 2500) fired on game time',
+    'tick 25 (2.5 s): spawn wave 3',
+    'tick 30 (3.0 s): heartbeat 3',
+    'game over after 30 ticks; reactor stopped: true',
+  ],
   'deferred-demo.ts': [
     'sync: calling d.callback(20)',
     'sync: the chain ran inside callback(): 42',
