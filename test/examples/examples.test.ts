@@ -43,6 +43,13 @@ const keyLines: Readonly<Record<string, readonly string[]>> = {
     'tick 30 (3.0 s): heartbeat 3',
     'game over after 30 ticks; reactor stopped: true',
   ],
+  'async-iteration.ts': [
+    'server: listening on 127.0.0.1',
+    'client: sent 3 lines (21 bytes) from an async generator',
+    'client: reply "LINE 1\\nLINE 2\\nLINE 3\\n"',
+    'client: the server closed the connection when its loop ended',
+    'timeout: slow operation failed with TimeoutError after 0.05 s',
+  ],
   'deferred-demo.ts': [
     'sync: calling d.callback(20)',
     'sync: the chain ran inside callback(): 42',

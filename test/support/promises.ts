@@ -14,3 +14,11 @@ export function controlled<T>(): {
   });
   return { promise, resolve, reject };
 }
+
+/**
+ * Lets every pending promise job run (a macrotask turn), so `await`-driven code started by a
+ * test has run as far as it can without new input.
+ */
+export function settle(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
