@@ -40,11 +40,6 @@ export class ThrottledProducer implements IPushProducer, IPullProducer {
     this.streaming = streaming;
   }
 
-  /** Whether writes are throttled. */
-  get throttled(): boolean {
-    return this.#throttled;
-  }
-
   /** From the transport: its buffer is full. */
   pauseProducing(): void {
     this.#consumerPaused = true;
