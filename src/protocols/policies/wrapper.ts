@@ -18,7 +18,7 @@ import {
   type IProtocolFactory,
 } from '../../core/interfaces/protocol.js';
 import type { IConnector, ITransport } from '../../core/interfaces/transport.js';
-import type { IClientFactoryCallbacks } from '../../core/protocol.js';
+import type { IClientFactoryCallbacks, ProtocolClass } from '../../core/protocol.js';
 import { ClientFactory } from '../../core/protocol.js';
 
 /**
@@ -319,6 +319,11 @@ export class WrappingFactory<W extends ProtocolWrapper = ProtocolWrapper> extend
   /** The connected wrappers: added at `makeConnection`, removed at `connectionLost`. */
   readonly protocols: Set<W>;
   override noisy = false;
+  /**
+   * Not used: {@link WrappingFactory.wrapProtocol} builds the wrappers, and
+   * the wrapped factory builds what they wrap.
+   */
+  override protocol: ProtocolClass<W> | null = null;
 
   /** @param wrappedFactory - the factory whose protocols to wrap. */
   constructor(wrappedFactory: WrappableFactory) {
