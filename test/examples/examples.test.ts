@@ -77,6 +77,7 @@ const keyLines: Readonly<Record<string, readonly string[]>> = {
 /** What to check while a server example listens on `port` (127.0.0.1); it may throw. */
 const serverProbes: Readonly<Record<string, (port: number) => Promise<void>>> = {
   'echo-server.ts': probeEchoServer,
+  'throttled-echo.ts': probeThrottledEcho,
 };
 
 // ----- reading the examples -----------------------------------------------------------------------
@@ -296,6 +297,46 @@ async function probeEchoServer(port: number): Promise<void> {
   second.end();
   assert.equal(await firstReader.end(), 0, 'bytes after the last echo');
   assert.equal(await secondReader.end(), 0, 'bytes after the last echo');
+}
+
+/**
+ * Checks the policies of throttled-echo.ts: four connections from 127.0.0.1 are echoed, a fifth
+ * is closed at once without a byte, and once one of the four goes a new one is served again.
+ */
+async function probeThrottledEcho(port: number): Promise<void> {
+  const open = async (): Promise<{ socket: Socket; reader: SocketReader }> => {
+    const socket = connect({ host: '127.0.0.1', port });
+    const reader = new SocketReader(socket);
+    await once(socket, 'connect');
+    return { socket, reader };
+  };
+  const four = [await open(), await open(), await open(), await open()];
+  for (const [i, { socket, reader }] of four.entries()) {
+    socket.write(`connection ${String(i)}`);
+    assert.equal((await reader.read(12)).toString(), `connection ${String(i)}`);
+  }
+  const fifth = await open();
+  assert.equal(await fifth.reader.end(), 0, 'the fifth connection from one host is refused');
+  fifth.socket.destroy();
+  const [first] = four;
+  first?.socket.end();
+  assert.equal(await first?.reader.end(), 0);
+  // Our end sees the server's FIN a moment before the server's connectionLost uncounts the
+  // connection, so a new one may still be refused: retry a bounded number of times.
+  let again: { socket: Socket; reader: SocketReader } | undefined;
+  for (let attempt = 0; again === undefined && attempt < 20; attempt++) {
+    const candidate = await open();
+    candidate.socket.write('again');
+    try {
+      assert.equal((await candidate.reader.read(5)).toString(), 'again');
+      again = candidate;
+    } catch {
+      candidate.socket.destroy();
+    }
+  }
+  assert.isDefined(again, 'a connection is accepted again once one of the four has gone');
+  again.socket.end();
+  for (const { socket } of four.slice(1)) socket.end();
 }
 
 // ----- the tests ------------------------------------------------------------------------------------
