@@ -35,6 +35,13 @@ const examples = readdirSync(examplesDir)
 
 /** Lines an in-process example must print, in this order; other lines may come in between. */
 const keyLines: Readonly<Record<string, readonly string[]>> = {
+  'emitter-echo.ts': [
+    'server: connect',
+    'client: connected',
+    'server: close (clean)',
+    'client: got "HELLO, EVENTS"',
+    'client: the stream ended; listeners left behind on the socket: 0',
+  ],
   'game-loop.ts': [
     'tick 5 (0.5 s): spawn wave 1',
     'tick 10 (1.0 s): heartbeat 1',
