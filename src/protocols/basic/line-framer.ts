@@ -101,6 +101,16 @@ export class LineFramer implements Framer {
    */
   next(): Uint8Array | undefined {
     const chunks = this.#chunks;
+    if (this.#tail.length === 0) {
+      // The hot path: a line within the current chunk, handed out as a view.
+      const chunk = chunks.current;
+      const start = chunks.offset;
+      const at = indexOfDelimiter(chunk, this.#delimiter, start);
+      if (at >= 0) {
+        chunks.offset = at + this.#delimiter.length;
+        return this.#checked(chunk.subarray(start, at));
+      }
+    }
     for (;;) {
       const line = this.#fromCurrent(chunks.current);
       if (line !== undefined) return line;

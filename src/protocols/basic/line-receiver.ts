@@ -79,7 +79,8 @@ export abstract class LineReceiver<T extends ITransport = ITransport>
     if (this.#busyReceiving) return;
     this.#busyReceiving = true;
     try {
-      while (!this.paused) {
+      // A real transport stops reading once disconnecting; a test double may not.
+      while (!this.paused && !this.transport.disconnecting) {
         if (this.#lineMode) {
           let line: Uint8Array | undefined;
           try {
@@ -87,12 +88,10 @@ export abstract class LineReceiver<T extends ITransport = ITransport>
           } catch (e) {
             if (!(e instanceof LineTooLongError)) throw e;
             this.lineLengthExceeded(e.discarded);
-            if (this.transport.disconnecting) return;
             continue;
           }
           if (line === undefined) return;
           this.lineReceived(line);
-          if (this.transport.disconnecting) return;
         } else {
           if (framer.bufferedLength === 0) return;
           this.rawDataReceived(framer.takeBuffered());
