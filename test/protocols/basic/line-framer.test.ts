@@ -27,7 +27,6 @@ describe('LineFramer', () => {
         const framer = new LineFramer({ delimiter: '---' });
         assert.deepEqual(linesOf(framer, chunks), ['a--b', 'c']);
         assert.equal(framer.bufferedLength, 5); // "--d--"
-
       });
       forEachChunking(bytes('x\r\r\ny\r\n'), (chunks) => {
         assert.deepEqual(linesOf(new LineFramer(), chunks), ['x\r', 'y']);
@@ -148,4 +147,3 @@ function assertThrows(fn: () => unknown): LineTooLongError {
   }
   assert.fail('expected LineTooLongError');
 }
-

@@ -51,7 +51,7 @@ class LineTester extends LineReceiver<StringTransport> {
     const mine = data.subarray(0, this.length);
     const rest = data.subarray(this.length);
     this.length -= mine.length;
-    this.received[this.received.length - 1] += text(mine);
+    this.received.push(`${this.received.pop() ?? ''}${text(mine)}`);
     if (this.length === 0) this.setLineMode(rest);
   }
 
