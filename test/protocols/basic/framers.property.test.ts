@@ -107,7 +107,9 @@ describe('LineFramer (property)', () => {
     const lines: Uint8Array[] = [];
     let from = 0;
     for (let i = 0; i + delim.length <= data.length;) {
-      if (delim.every((b, j) => data[i + j] === b)) {
+      let j = 0;
+      while (j < delim.length && data[i + j] === delim[j]) j++;
+      if (j === delim.length) {
         lines.push(data.subarray(from, i));
         i += delim.length;
         from = i;
