@@ -89,6 +89,17 @@ class CountingStrings extends Int32StringReceiver {
   }
 }
 
+/**
+ * Receivers kept alive for the whole run (see "Keep one Deferred alive" in docs/performance.md):
+ * without them the GC before each run may collect these classes' hidden classes and deoptimise
+ * the code specialised to them.
+ */
+export const residents: readonly unknown[] = [
+  new CountingLines(),
+  new CountingLinesOnly(),
+  new CountingStrings(),
+];
+
 /** Lines per second through a weft receiver. */
 function weftLines(
   make: () => CountingLines | CountingLinesOnly,
