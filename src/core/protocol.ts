@@ -38,7 +38,7 @@ export class Protocol<T extends ITransport = ITransport> implements IProtocol {
   /** The factory that built this protocol, set by `Factory.buildProtocol`. */
   factory: IProtocolFactory | null = null;
 
-  /** Attaches `transport` and calls {@link Protocol.connectionMade}. Called once, by the transport. */
+  /** Attaches `transport` and calls `connectionMade`. Called once, by the transport. */
   makeConnection(transport: T): void {
     this.connected = true;
     this.transport = transport;

@@ -68,7 +68,7 @@ export class NetstringFramer implements Framer {
     return this.#filled + this.#chunks.length;
   }
 
-  /** {@inheritDoc Framer.feed} Dropped once the framer has failed. */
+  /** Queues `data` after the bytes already fed (O(1)); dropped once the framer has failed. */
   feed(data: Uint8Array): void {
     if (this.#state !== 'failed') this.#chunks.push(data);
   }
