@@ -83,6 +83,7 @@ const keyLines: Readonly<Record<string, readonly string[]>> = {
 
 /** What to check while a server example listens on `port` (127.0.0.1); it may throw. */
 const serverProbes: Readonly<Record<string, (port: number) => Promise<void>>> = {
+  'chat-server.ts': probeChatServer,
   'echo-server.ts': probeEchoServer,
   'throttled-echo.ts': probeThrottledEcho,
 };
@@ -344,6 +345,39 @@ async function probeThrottledEcho(port: number): Promise<void> {
   assert.isDefined(again, 'a connection is accepted again once one of the four has gone');
   again.socket.end();
   for (const { socket } of four.slice(1)) socket.end();
+}
+
+/** Checks the chat server: names are asked for and checked, and each line reaches the others. */
+async function probeChatServer(port: number): Promise<void> {
+  const alice = connect({ host: '127.0.0.1', port });
+  const bob = connect({ host: '127.0.0.1', port });
+  await Promise.all([once(alice, 'connect'), once(bob, 'connect')]);
+  const aliceReader = new SocketReader(alice);
+  const bobReader = new SocketReader(bob);
+  const expect = async (reader: SocketReader, text: string): Promise<void> => {
+    const wire = Buffer.from(text);
+    assert.equal((await reader.read(wire.length)).toString(), text);
+  };
+  await expect(aliceReader, "What's your name?\r\n");
+  await expect(bobReader, "What's your name?\r\n");
+  alice.write('alice\r\n');
+  await expect(aliceReader, 'Welcome, alice!\r\n');
+  // A line may arrive in pieces: the name is taken, whatever the chunking.
+  bob.write('ali');
+  bob.write('ce\r');
+  bob.write('\nbob\r\n');
+  await expect(bobReader, 'Name taken, please choose another.\r\nWelcome, bob!\r\n');
+  alice.write('hi bob\r\nhow are you?\r\n');
+  await expect(bobReader, '<alice> hi bob\r\n<alice> how are you?\r\n');
+  bob.write('fine\r\n');
+  await expect(aliceReader, '<bob> fine\r\n');
+  // A line over MAX_LENGTH (1024) drops that client only.
+  bob.write(Buffer.alloc(2000, 0x78));
+  assert.equal(await bobReader.end(), 0, 'bytes before the server closed');
+  alice.write('anyone?\r\n');
+  alice.end();
+  assert.equal(await aliceReader.end(), 0, 'bytes after the last line');
+  bob.destroy();
 }
 
 // ----- the tests ------------------------------------------------------------------------------------

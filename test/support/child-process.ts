@@ -37,8 +37,21 @@ export function runNode(
   args: readonly string[] = [],
   options: RunNodeOptions = {},
 ): ChildRun {
+  return runProcess(process.execPath, [file, ...args], options);
+}
+
+/**
+ * Runs `command ...args` (a Python peer, say); as {@link runNode}, whose options it takes. In
+ * messages the child is named by its last argument that is a path, else by the command.
+ */
+export function runProcess(
+  command: string,
+  args: readonly string[] = [],
+  options: RunNodeOptions = {},
+): ChildRun {
+  const file = args.find((arg) => arg.includes('/')) ?? command;
   const timeoutMs = options.timeoutMs ?? 15_000;
-  const child = spawn(process.execPath, [file, ...args], {
+  const child = spawn(command, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...options.env },
   });
