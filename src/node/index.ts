@@ -14,5 +14,5 @@ export { ConnectAttempt, Connector } from './connector.js';
 export { TCPConnector, TCPPort, TCPTransport } from './tcp.js';
 export { UNIXConnector, UNIXPort, UNIXTransport } from './unix.js';
 export { connectErrorFrom, connectionLostFrom } from './errors.js';
-export { resolveHost } from './resolver.js';
-export type { ResolvedAddress } from './resolver.js';
+export { NodeResolver } from './resolver.js';
+export type { LookupFunction, NodeResolverOptions } from './resolver.js';
