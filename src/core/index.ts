@@ -122,6 +122,19 @@ export {
   UnknownEndpointTypeError,
 } from './endpoint-errors.js';
 export type { FailedAttempt } from './endpoint-errors.js';
+export {
+  bindEndpointArguments,
+  parseEndpointDescription,
+  parseFlagArgument,
+  parseIntegerArgument,
+  parseOctalArgument,
+  parsePortArgument,
+  parseSecondsArgument,
+  quoteStringArgument,
+  requireEndpointArgument,
+} from './endpoint-parser.js';
+export type { ParsedEndpointDescription } from './endpoint-parser.js';
+export { normalVariate, ReconnectingClientFactory } from './reconnecting-client-factory.js';
 export type { IClientFactoryCallbacks, ProtocolClass } from './protocol.js';
 export { ReactorBase } from './reactor-base.js';
 export {

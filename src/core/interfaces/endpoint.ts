@@ -11,9 +11,10 @@ import type { IProtocol, IProtocolFactory } from './protocol.js';
 import type { IListeningPort } from './transport.js';
 
 /** A protocol factory whose `buildProtocol` makes a `P` (as `Factory<P>` does). */
-export type ProtocolFactoryOf<P extends IProtocol> = IProtocolFactory & {
+export interface ProtocolFactoryOf<P extends IProtocol> extends IProtocolFactory {
+  /** A new protocol for a connection to `addr`, or null to refuse it. */
   buildProtocol(addr: IAddress): P | null;
-};
+}
 
 /**
  * A place to listen for stream connections: a TCP port, a UNIX socket, ...
