@@ -151,6 +151,8 @@ class HappyEyeballs<P extends IProtocol> {
   readonly #failures: FailedAttempt[] = [];
   #timer: IDelayedCall | null = null;
   #starting = false;
+  /** Set before the result is settled, so attempts cancelled on the way out are ignored. */
+  #settled = false;
 
   constructor(
     endpoint: HostnameEndpoint,
@@ -161,18 +163,21 @@ class HappyEyeballs<P extends IProtocol> {
     this.#factory = factory;
     this.#options = options;
     this.result = new Deferred<P>((d) => {
+      this.#settled = true;
       d.errback(new ConnectingCancelledError(new HostnameAddress(endpoint.host, endpoint.port)));
       this.#stopEverything();
     });
     this.#lookup = endpoint.reactor.resolve(endpoint.host, { port: endpoint.port });
     this.#lookup.addCallbacks(
       (addresses) => {
-        if (this.result.called) return;
+        if (this.#settled) return;
         this.#queue = interleaveFamilies(addresses);
         this.#startNext();
       },
       (failure) => {
-        if (!this.result.called) this.result.errback(failure);
+        if (this.#settled) return;
+        this.#settled = true;
+        this.result.errback(failure);
       },
     );
   }
@@ -186,7 +191,7 @@ class HappyEyeballs<P extends IProtocol> {
       this.#starting = true;
       this.#launch(address);
       this.#starting = false;
-      if (this.result.called) return;
+      if (this.#settled) return;
       if (this.#pending.size > 0) break;
     }
     if (this.#queue.length > 0) {
@@ -207,13 +212,14 @@ class HappyEyeballs<P extends IProtocol> {
     attempt.addCallbacks(
       (protocol) => {
         this.#pending.delete(attempt);
-        if (this.result.called) return;
+        if (this.#settled) return;
+        this.#settled = true;
         this.#stopEverything();
         this.result.callback(protocol);
       },
       (failure: Failure) => {
         this.#pending.delete(attempt);
-        if (this.result.called) return; // a loser, cancelled: nothing to report
+        if (this.#settled) return; // a loser, cancelled: nothing to report
         this.#failures.push({ address: address.toString(), failure });
         if (this.#starting) return; // #startNext decides what comes next
         if (this.#pending.size === 0 && this.#queue.length > 0) {
@@ -227,7 +233,8 @@ class HappyEyeballs<P extends IProtocol> {
   }
 
   #checkAllFailed(): void {
-    if (this.result.called || this.#pending.size > 0 || this.#queue.length > 0) return;
+    if (this.#settled || this.#pending.size > 0 || this.#queue.length > 0) return;
+    this.#settled = true;
     this.result.errback(new ConnectAttemptsFailedError(this.#endpoint.toString(), this.#failures));
   }
 
