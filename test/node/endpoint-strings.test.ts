@@ -233,7 +233,9 @@ describe('registerServerEndpointParser / registerClientEndpointParser', () => {
         },
       }),
     ).toBeUndefined();
-    onTestFinished(() => unregisterServerEndpointParser('fake'));
+    onTestFinished(() => {
+      unregisterServerEndpointParser('fake');
+    });
     registerClientEndpointParser({
       prefix: 'Fake',
       parseStreamClient(_reactor, args, kwargs, description) {
@@ -241,7 +243,9 @@ describe('registerServerEndpointParser / registerClientEndpointParser', () => {
         return client;
       },
     });
-    onTestFinished(() => unregisterClientEndpointParser('fake'));
+    onTestFinished(() => {
+      unregisterClientEndpointParser('fake');
+    });
     const reactor = new MemoryReactorClock();
     expect(serverFromString(reactor, 'fake:1:k=v')).toBe(server);
     expect(clientFromString(reactor, 'FAKE:2')).toBe(client);
