@@ -71,8 +71,8 @@ export class ReconnectingClientFactory<P extends IProtocol = IProtocol> extends 
   initialDelay = 1.0;
   /** How much the wait grows each retry: e (2.718281828459045). */
   factor = 2.718281828459045;
-  /** The standard deviation of the wait, as a fraction of it; 0 for none. Default 0.11962656472. */
-  jitter = 0.11962656472;
+  /** The standard deviation of the wait, as a fraction of it; 0 for none. Default 0.119626565582 (Twisted 22.4). */
+  jitter = 0.119626565582;
   /** The wait before the next attempt, in seconds. */
   delay = 1.0;
   /** How many retries since the last `resetDelay`. */
