@@ -59,7 +59,8 @@ export function normalVariate(mu: number, sigma: number, random: () => number): 
  *     (this.factory as ReconnectingClientFactory).resetDelay();
  *   }
  * }
- * const factory = ReconnectingClientFactory.forProtocol(Client);
+ * const factory = new ReconnectingClientFactory<Client>();
+ * factory.protocol = Client;
  * factory.maxDelay = 60;
  * // reactor.connectTCP('example.com', 80, factory);
  * ```
