@@ -346,6 +346,46 @@ describe('UNIXServerEndpoint / UNIXClientEndpoint', () => {
   });
 });
 
+describe('client endpoints, edge cases', () => {
+  it('fail with the error connectTCP/connectUNIX throw for a bad argument', () => {
+    const reactor = freshReactor();
+    const tcp = new TCP4ClientEndpoint(reactor, '127.0.0.1', 1, { timeout: -1 });
+    const unix = new UNIXClientEndpoint(reactor, '/nowhere', { timeout: -1 });
+    failureResultOf(tcp.connect(new CountingFactory()), RangeError);
+    failureResultOf(unix.connect(new CountingFactory()), RangeError);
+  });
+
+  it('TCP6ClientEndpoint passes on the failure of the attempt after the lookup, and its protocol', () => {
+    const reactor = new MemoryReactorClock();
+    reactor.installNameResolver(new MemoryResolver({ 'h.test': ['fe80::2'] }));
+    const failed = new TCP6ClientEndpoint(reactor, 'h.test', 80).connect(new CountingFactory());
+    reactor.connectors[0]?.connectionFailed(new Failure(new ConnectionRefusedError()));
+    failureResultOf(failed, ConnectionRefusedError);
+    const made = new TCP6ClientEndpoint(reactor, 'h.test', 81).connect(new CountingFactory());
+    const wrapper = reactor.connectors[1]?.buildProtocol(new IPv6Address('TCP', 'fe80::2', 81));
+    wrapper?.makeConnection(new StringTransport());
+    expect(successResultOf(made)).toBeInstanceOf(Protocol);
+  });
+
+  it('passes a TLS handshake notification through to a protocol that listens for it', () => {
+    const reactor = new MemoryReactorClock();
+    let handshakes = 0;
+    class Listener extends Protocol {
+      handshakeCompleted(): void {
+        handshakes += 1;
+      }
+    }
+    void new TCP4ClientEndpoint(reactor, 'h', 1).connect(Factory.forProtocol(Listener));
+    void new TCP4ClientEndpoint(reactor, 'h', 2).connect(Factory.forProtocol(Protocol));
+    const addr = new IPv4Address('TCP', '10.0.0.1', 1);
+    for (const connector of reactor.connectors) {
+      const wrapper = connector.buildProtocol(addr) as IProtocol & { handshakeCompleted(): void };
+      wrapper.handshakeCompleted();
+    }
+    expect(handshakes).toBe(1);
+  });
+});
+
 describe('connectProtocol', () => {
   it('connects an existing protocol instance and fires with it', async () => {
     const reactor = freshReactor();
