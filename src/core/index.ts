@@ -64,8 +64,18 @@ export type { FailureJSON } from './log-json.js';
 export { LogBeginner } from './log-beginner.js';
 export type { BeginLoggingOptions, LogBeginnerOptions } from './log-beginner.js';
 export type {
+  AddressType,
   ConnectorState,
   ConnectTCPOptions,
+  IHostnameResolver,
+  IHostResolution,
+  IReactorPluggableNameResolver,
+  IResolutionReceiver,
+  IStreamClientEndpoint,
+  IStreamServerEndpoint,
+  ProtocolFactoryOf,
+  ResolveOptions,
+  TransportSemantics,
   ConnectUNIXOptions,
   IConnector,
   IConsumer,
@@ -96,6 +106,35 @@ export { isHalfCloseableProtocol, isPushProducer } from './interfaces/index.js';
 export { HostnameAddress, IPv4Address, IPv6Address, ipAddress, UNIXAddress } from './address.js';
 export type { IAddress, IPTransportType } from './address.js';
 export { ClientFactory, Factory, Protocol } from './protocol.js';
+export {
+  HostResolution,
+  IPLiteralResolver,
+  isIPv4Literal,
+  isIPv6Literal,
+  literalAddress,
+  resolveToDeferred,
+} from './resolver.js';
+export {
+  ConnectAttemptsFailedError,
+  DNSLookupTimeoutError,
+  EndpointArgumentError,
+  EndpointStringError,
+  UnknownEndpointTypeError,
+} from './endpoint-errors.js';
+export type { FailedAttempt } from './endpoint-errors.js';
+export {
+  bindEndpointArguments,
+  parseEndpointDescription,
+  parseFlagArgument,
+  parseIntegerArgument,
+  parseOctalArgument,
+  parsePortArgument,
+  parseSecondsArgument,
+  quoteStringArgument,
+  requireEndpointArgument,
+} from './endpoint-parser.js';
+export type { ParsedEndpointDescription } from './endpoint-parser.js';
+export { normalVariate, ReconnectingClientFactory } from './reconnecting-client-factory.js';
 export type { IClientFactoryCallbacks, ProtocolClass } from './protocol.js';
 export { ReactorBase } from './reactor-base.js';
 export {

@@ -11,6 +11,13 @@
 import { Deferred } from './defer.js';
 import { DelayedCall, type DelayedCallOwner, NO_ARGS } from './delayed-call.js';
 import { ReactorAlreadyRunning, ReactorNotRestartable, ReactorNotRunning } from './errors.js';
+import type { IPv4Address, IPv6Address } from './address.js';
+import type {
+  IHostnameResolver,
+  IReactorPluggableNameResolver,
+  ResolveOptions,
+} from './interfaces/resolver.js';
+import { IPLiteralResolver, resolveToDeferred } from './resolver.js';
 import type {
   IDelayedCall,
   IReactor,
@@ -33,7 +40,9 @@ type Lifecycle = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
  *                     └────────────── stop() ────────────────────────────┘
  * ```
  */
-export abstract class ReactorBase implements IReactor, DelayedCallOwner {
+export abstract class ReactorBase
+  implements IReactor, IReactorPluggableNameResolver, DelayedCallOwner
+{
   /**
    * Longest wait, in seconds, for the Deferreds returned by before-shutdown
    * triggers; after it, shutdown continues (with a warning logged).
@@ -49,6 +58,7 @@ export abstract class ReactorBase implements IReactor, DelayedCallOwner {
   #justStopped = false;
   #whenShutdown = new Deferred<void>();
   #running = false;
+  #nameResolver: IHostnameResolver | null = null;
 
   constructor() {
     this.addSystemEventTrigger('during', 'startup', () => {
@@ -253,6 +263,43 @@ export abstract class ReactorBase implements IReactor, DelayedCallOwner {
   /** Called once shutdown has completed: release everything that keeps the host alive. */
   protected stopHost(): void {
     // Hosts override this.
+  }
+
+  /**
+   * The resolver the reactor starts with, made on first use. This one knows
+   * only IP literals; the Node reactor's looks names up with `getaddrinfo`.
+   */
+  protected createNameResolver(): IHostnameResolver {
+    return new IPLiteralResolver();
+  }
+
+  /** The name resolver in use (see `IReactorPluggableNameResolver`). */
+  get nameResolver(): IHostnameResolver {
+    this.#nameResolver ??= this.createNameResolver();
+    return this.#nameResolver;
+  }
+
+  /** Makes `resolver` the one `connectTCP` and `HostnameEndpoint` use; returns the previous one. */
+  installNameResolver(resolver: IHostnameResolver): IHostnameResolver {
+    const previous = this.nameResolver;
+    this.#nameResolver = resolver;
+    return previous;
+  }
+
+  /**
+   * Every address of `name`, through {@link ReactorBase.nameResolver}; see
+   * `IReactorPluggableNameResolver.resolve`. The `timeout` runs on this
+   * reactor's clock.
+   *
+   * @example
+   * ```ts
+   * import { reactor } from 'weft';
+   * const addresses = await reactor.resolve('localhost', { timeout: 5 });
+   * console.log(addresses.map((a) => a.host));
+   * ```
+   */
+  resolve(name: string, options?: ResolveOptions): Deferred<(IPv4Address | IPv6Address)[]> {
+    return resolveToDeferred(this.nameResolver, this, name, options);
   }
 
   #event(name: string): ThreePhaseEvent {

@@ -14,5 +14,35 @@ export { ConnectAttempt, Connector } from './connector.js';
 export { TCPConnector, TCPPort, TCPTransport } from './tcp.js';
 export { UNIXConnector, UNIXPort, UNIXTransport } from './unix.js';
 export { connectErrorFrom, connectionLostFrom } from './errors.js';
-export { resolveHost } from './resolver.js';
-export type { ResolvedAddress } from './resolver.js';
+export { NodeResolver } from './resolver.js';
+export type { LookupFunction, NodeResolverOptions } from './resolver.js';
+export {
+  TCP4ClientEndpoint,
+  TCP4ServerEndpoint,
+  TCP6ClientEndpoint,
+  TCP6ServerEndpoint,
+  UNIXClientEndpoint,
+  UNIXServerEndpoint,
+} from './endpoints.js';
+export type {
+  TCPClientEndpointOptions,
+  TCPServerEndpointOptions,
+  UNIXClientEndpointOptions,
+  UNIXServerEndpointOptions,
+} from './endpoints.js';
+export { HostnameEndpoint, interleaveFamilies } from './hostname-endpoint.js';
+export type { HostnameEndpointOptions, HostnameEndpointReactor } from './hostname-endpoint.js';
+export { connectProtocol } from './endpoint-wrapping.js';
+export {
+  clientFromString,
+  registerClientEndpointParser,
+  registerServerEndpointParser,
+  serverFromString,
+  unregisterClientEndpointParser,
+  unregisterServerEndpointParser,
+} from './endpoint-strings.js';
+export type {
+  EndpointReactor,
+  IStreamClientEndpointStringParser,
+  IStreamServerEndpointStringParser,
+} from './endpoint-strings.js';

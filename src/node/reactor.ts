@@ -21,7 +21,9 @@ import type {
   ListenUNIXOptions,
 } from '../core/interfaces/reactor.js';
 import type { IListeningPort } from '../core/interfaces/transport.js';
+import type { IHostnameResolver } from '../core/interfaces/resolver.js';
 import { ReactorBase } from '../core/reactor-base.js';
+import { NodeResolver } from './resolver.js';
 import type { Selectable, SocketContext } from './stream-transport.js';
 import { listenTCP, TCPConnector } from './tcp.js';
 import { listenUNIX, UNIXConnector } from './unix.js';
@@ -127,6 +129,11 @@ export class NodeReactor extends ReactorBase implements IReactorTCP, IReactorUNI
     }
   }
 
+  /** The Node reactor's resolver: a {@link NodeResolver} (`dns.lookup`) on this reactor's clock. */
+  protected override createNameResolver(): IHostnameResolver {
+    return new NodeResolver(this);
+  }
+
   // ----- TCP and UNIX sockets
 
   /**
@@ -156,8 +163,8 @@ export class NodeReactor extends ReactorBase implements IReactorTCP, IReactorUNI
   }
 
   /**
-   * Connects to `host` (an IP literal, or a name resolved asynchronously)
-   * at `port`, reporting to `factory` as a `ClientFactory` (see
+   * Connects to `host` (an IP literal, or a name resolved asynchronously by
+   * {@link NodeReactor.nameResolver}, first address only) at `port`, reporting to `factory` as a `ClientFactory` (see
    * {@link TCPConnector}). The attempt fails with `ConnectingTimeoutError`
    * after `timeout` seconds (default 30) on this reactor's clock.
    */
@@ -167,7 +174,7 @@ export class NodeReactor extends ReactorBase implements IReactorTCP, IReactorUNI
     factory: IProtocolFactory,
     options?: ConnectTCPOptions,
   ): TCPConnector {
-    const connector = new TCPConnector(this.#sockets, host, port, factory, options);
+    const connector = new TCPConnector(this.#sockets, host, port, factory, options, this);
     connector.connect();
     return connector;
   }

@@ -6,16 +6,16 @@
  */
 import type { AddressInfo, Server, Socket, TcpNetConnectOpts } from 'node:net';
 import { connect as netConnect } from 'node:net';
-import type { IPv4Address, IPv6Address } from '../core/address.js';
-import { ipAddress } from '../core/address.js';
+import type { IPv4Address } from '../core/address.js';
+import { IPv6Address, ipAddress } from '../core/address.js';
 import type { Deferred } from '../core/defer.js';
 import type { Failure } from '../core/failure.js';
 import type { IProtocol, IProtocolFactory } from '../core/interfaces/protocol.js';
 import type { ConnectTCPOptions, ListenTCPOptions } from '../core/interfaces/reactor.js';
+import type { IReactorPluggableNameResolver } from '../core/interfaces/resolver.js';
 import type { IListeningPort, ITCPTransport } from '../core/interfaces/transport.js';
 import type { ConnectAttempt } from './connector.js';
 import { Connector } from './connector.js';
-import { resolveHost } from './resolver.js';
 import type { SocketBufferOptions, SocketContext } from './stream-transport.js';
 import { DEFAULT_BUFFER_SIZE, StreamTransport } from './stream-transport.js';
 import { StreamServerPort } from './port.js';
@@ -183,7 +183,9 @@ export function listenTCP(
 
 /**
  * A TCP connector, made by `reactor.connectTCP`: resolves the host (if it is
- * a name) on every attempt, then connects to its first address.
+ * a name) on every attempt with the reactor's name resolver, then connects
+ * to the first address, as Twisted's `connectTCP` does (`HostnameEndpoint`
+ * tries them all).
  */
 export class TCPConnector extends Connector {
   /** The host as given: a name or an IP literal. */
@@ -191,6 +193,7 @@ export class TCPConnector extends Connector {
   /** The port to connect to. */
   readonly port: number;
   readonly #bindAddress: readonly [host: string, port: number] | undefined;
+  readonly #resolver: Pick<IReactorPluggableNameResolver, 'resolve'>;
 
   /** @internal */
   constructor(
@@ -198,12 +201,14 @@ export class TCPConnector extends Connector {
     host: string,
     port: number,
     factory: IProtocolFactory,
-    options?: ConnectTCPOptions,
+    options: ConnectTCPOptions | undefined,
+    resolver: Pick<IReactorPluggableNameResolver, 'resolve'>,
   ) {
     super(context, factory, options?.timeout ?? 30);
     this.host = host;
     this.port = port;
     this.#bindAddress = options?.bindAddress;
+    this.#resolver = resolver;
   }
 
   /** The address being connected to, as given (as Twisted's, the host may be a name). */
@@ -212,7 +217,7 @@ export class TCPConnector extends Connector {
   }
 
   protected dial(attempt: ConnectAttempt): void {
-    resolveHost(this.host).addCallbacks(
+    this.#resolver.resolve(this.host).addCallbacks(
       (addresses) => {
         const target = addresses[0];
         if (attempt.finished || target === undefined) return;
@@ -220,9 +225,9 @@ export class TCPConnector extends Connector {
         let socket: Socket;
         try {
           const options: TcpNetConnectOpts & SocketBufferOptions = {
-            host: target.address,
+            host: target.host,
             port: this.port,
-            family: target.family,
+            family: target instanceof IPv6Address ? 6 : 4,
             allowHalfOpen: true,
             highWaterMark: DEFAULT_BUFFER_SIZE,
             ...(bind === undefined ? {} : { localAddress: bind[0], localPort: bind[1] }),
@@ -232,7 +237,7 @@ export class TCPConnector extends Connector {
           attempt.fail(e); // a bad port or bind address: reported on a later turn
           return;
         }
-        attempt.opened(socket, ipAddress('TCP', target.address, this.port));
+        attempt.opened(socket, ipAddress('TCP', target.host, this.port));
       },
       (failure) => {
         attempt.fail(failure.value);

@@ -42,3 +42,5 @@ export {
 } from './results.js';
 export { StringTransport, StringTransportWithDisconnection } from './string-transport.js';
 export type { ProducerState, StringTransportOptions } from './string-transport.js';
+export { MemoryResolver, PendingResolution } from './memory-resolver.js';
+export type { ResolutionRequest } from './memory-resolver.js';

@@ -35,3 +35,17 @@ export type {
   SystemEventType,
   TriggerId,
 } from './reactor.js';
+export type {
+  AddressType,
+  IHostnameResolver,
+  IHostResolution,
+  IReactorPluggableNameResolver,
+  IResolutionReceiver,
+  ResolveOptions,
+  TransportSemantics,
+} from './resolver.js';
+export type {
+  IStreamClientEndpoint,
+  IStreamServerEndpoint,
+  ProtocolFactoryOf,
+} from './endpoint.js';
