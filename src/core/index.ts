@@ -84,6 +84,13 @@ export type {
   IReactorTime,
   IReactorUNIX,
   IStreamTransport,
+  ChildFD,
+  ChildFDs,
+  IProcessProtocol,
+  IProcessTransport,
+  IReactorProcess,
+  ProcessSignal,
+  SpawnProcessOptions,
   ITCPTransport,
   ITransport,
   ListenTCPOptions,
@@ -128,9 +135,6 @@ export {
   NotConnectingError,
   NotListeningError,
   NotPaused,
-  ProcessDone,
-  ProcessExitedAlready,
-  ProcessTerminated,
   QueueOverflow,
   QueueUnderflow,
   ReactorAlreadyInstalledError,
@@ -153,3 +157,18 @@ export {
   WeftError,
 } from './errors.js';
 export type { WeftErrorOptions } from './errors.js';
+export {
+  ProcessDone,
+  ProcessExitedAlready,
+  ProcessSignalledError,
+  ProcessSpawnError,
+  ProcessTerminated,
+  UnexpectedErrorOutput,
+} from './process-errors.js';
+export {
+  PipeAddress,
+  ProcessAddress,
+  ProcessProtocol,
+  ProtocolProcessAdapter,
+} from './process-protocol.js';
+export type { ProtocolProcessAdapterOptions } from './process-protocol.js';

@@ -16,3 +16,12 @@ export { UNIXConnector, UNIXPort, UNIXTransport } from './unix.js';
 export { connectErrorFrom, connectionLostFrom } from './errors.js';
 export { resolveHost } from './resolver.js';
 export type { ResolvedAddress } from './resolver.js';
+export { Process } from './process.js';
+export { StandardIO } from './stdio.js';
+export type { StandardIOOptions } from './stdio.js';
+export { getProcessOutput, getProcessOutputAndValue, getProcessValue } from './process-utils.js';
+export type {
+  GetProcessOutputAndValueOptions,
+  GetProcessOutputOptions,
+  GetProcessValueOptions,
+} from './process-utils.js';

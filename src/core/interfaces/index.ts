@@ -35,3 +35,12 @@ export type {
   SystemEventType,
   TriggerId,
 } from './reactor.js';
+export type {
+  ChildFD,
+  ChildFDs,
+  IProcessProtocol,
+  IProcessTransport,
+  IReactorProcess,
+  ProcessSignal,
+  SpawnProcessOptions,
+} from './process.js';
