@@ -48,7 +48,8 @@ function exitReason(code: number | null, signal: NodeJS.Signals | null): Failure
 function stdioFor(childFDs: ChildFDs): StdioOptions {
   const fds = Object.keys(childFDs).map(Number);
   for (const fd of fds) {
-    if (!Number.isInteger(fd) || fd < 0) throw new TypeError(`childFDs: bad descriptor ${String(fd)}`);
+    if (!Number.isInteger(fd) || fd < 0)
+      throw new TypeError(`childFDs: bad descriptor ${String(fd)}`);
   }
   const highest = Math.max(2, ...fds);
   const stdio: ('pipe' | 'ignore' | number)[] = [];
