@@ -72,10 +72,11 @@ function writableOn(fd: number): Writable {
  * - stdout closed by the reader (EPIPE) or an I/O error:
  *   `connectionLost(ConnectionLost)`. Reactor shutdown: `ConnectionLost`.
  *
- * Pipes and sockets given by descriptor are owned by the transport: they are
- * closed when the connection ends (so the peer sees EOF at once); files are
- * left open. Do not write to `process.stdout` (`console.log`) while a
- * `StandardIO` owns descriptor 1.
+ * Descriptors given by number are owned by the transport: each is closed
+ * once its direction has ended (so a reading peer sees EOF at once, where
+ * Twisted leaves them open until the process exits). Do not use
+ * `process.stdout` (`console.log`) or `process.stdin` alongside a
+ * `StandardIO` that owns descriptor 1 or 0.
  *
  * @example
  * ```ts

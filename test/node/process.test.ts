@@ -97,6 +97,18 @@ describe('NodeReactor.spawnProcess', () => {
       });
     }
 
+    it('throws TypeError for an unknown signal name, leaving the child running', async () => {
+      const proto = new RecordingProcess();
+      const transport = reactor.spawnProcess(proto, '/bin/sleep', ['sleep', '30']);
+      assert.throws(() => {
+        transport.signalProcess('NOSUCHSIGNAL');
+      }, TypeError);
+      assert.isNumber(transport.pid);
+      assert.equal(String(transport), `Process("/bin/sleep", pid=${String(transport.pid)})`);
+      transport.signalProcess('KILL');
+      await proto.ended;
+    });
+
     it('throws ProcessExitedAlready once the child has exited', async () => {
       const proto = new RecordingProcess();
       const transport = reactor.spawnProcess(proto, 'true', ['true'], INHERIT);
@@ -283,6 +295,26 @@ describe('NodeReactor.spawnProcess', () => {
       const error = (await proto.ended).value as ProcessSpawnError;
       assert.instanceOf(error, ProcessSpawnError);
       assert.equal(error.code, 'ENOENT');
+    });
+    it('ends with ProcessSpawnError when Node refuses synchronously (E2BIG), never throwing', async () => {
+      const proto = new RecordingProcess();
+      const transport = reactor.spawnProcess(proto, 'true', ['true', 'x'.repeat(200_000)], INHERIT);
+      assert.deepEqual(proto.events, ['connectionMade']);
+      transport.write('ignored');
+      const error = (await proto.ended).value as ProcessSpawnError;
+      assert.instanceOf(error, ProcessSpawnError);
+      assert.equal(error.code, 'E2BIG');
+      assertOrdering(proto.events, [0, 1, 2]);
+    });
+
+    it('throws at the caller for arguments Node rejects as invalid (a NUL byte)', () => {
+      const proto = new RecordingProcess();
+      assert.throws(() => reactor.spawnProcess(proto, 'true', ['true', 'a\0b']), /null bytes/);
+      assert.throws(
+        () => reactor.spawnProcess(proto, 'true', ['true'], { childFDs: { [-1]: 'r' } }),
+        TypeError,
+      );
+      assert.deepEqual(proto.events, []);
     });
   });
 

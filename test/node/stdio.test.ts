@@ -1,13 +1,17 @@
 // StandardIO: in this process over injected streams (every ending rule), and in a child process
 // running a weft protocol on its real stdin/stdout (pipes, a file, /dev/null).
+import { execFileSync } from 'node:child_process';
 import {
   closeSync,
+  constants,
   existsSync,
   mkdtempSync,
   openSync,
   readFileSync,
+  readSync,
   rmdirSync,
   rmSync,
+  writeSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -255,6 +259,55 @@ describe('StandardIO', () => {
     transport.unregisterProducer();
     transport.loseConnection();
     await proto.lost;
+  });
+});
+
+describe('StandardIO on descriptors', () => {
+  it('reads a FIFO and writes a file given by descriptor number, closing both at the end', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'weft-stdio-fd-'));
+    try {
+      const fifo = join(dir, 'in.fifo');
+      execFileSync('mkfifo', [fifo]);
+      const input = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+      const feeder = openSync(fifo, constants.O_WRONLY);
+      const outFile = join(dir, 'out.txt');
+      const output = openSync(outFile, 'w');
+      const proto = new Recorder();
+      proto.dataReceived = function (data: Uint8Array): void {
+        this.transport.write(data);
+      };
+      new StandardIO(proto, { stdin: input, stdout: output, reactor });
+      writeSync(feeder, 'through a fifo');
+      closeSync(feeder);
+      assert.instanceOf((await proto.lost).value, ConnectionDone);
+      assert.equal(readFileSync(outFile, 'utf8'), 'through a fifo');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('writes a FIFO and reads a character device (/dev/null) given by number', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'weft-stdio-fd-'));
+    try {
+      const fifo = join(dir, 'out.fifo');
+      execFileSync('mkfifo', [fifo]);
+      const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+      const output = openSync(fifo, constants.O_WRONLY);
+      const input = openSync('/dev/null', 'r');
+      const proto = new HalfCloseable();
+      proto.readConnectionLost = function (): void {
+        this.transport.write('saw EOF');
+        this.transport.loseConnection();
+      };
+      new StandardIO(proto, { stdin: input, stdout: output, reactor });
+      assert.instanceOf((await proto.lost).value, ConnectionDone);
+      const buffer = Buffer.alloc(64);
+      const n = readSync(reader, buffer);
+      assert.equal(buffer.subarray(0, n).toString(), 'saw EOF');
+      closeSync(reader);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
