@@ -1,8 +1,8 @@
 /**
  * How a child process ended, and what can go wrong driving one (Twisted's
  * `ProcessDone`, `ProcessTerminated` and `ProcessExitedAlready` from
- * `internet.error`, plus weft's `ProcessSpawnError` and
- * `UnexpectedErrorOutput`).
+ * `internet.error`, plus weft's `ProcessSpawnError`, `UnexpectedErrorOutput`
+ * and `ProcessSignalledError`).
  *
  * ```
  * WeftError
@@ -11,7 +11,8 @@
  * │   └─ ConnectionLost ─ ProcessTerminated           non-zero status, or a signal
  * │                          └─ ProcessSpawnError     the child never started (ENOENT, ...)
  * ├─ ProcessExitedAlready                             signalProcess() after the exit
- * └─ UnexpectedErrorOutput                            getProcessOutput() saw stderr
+ * ├─ UnexpectedErrorOutput                            getProcessOutput() saw stderr
+ * └─ ProcessSignalledError                            getProcessOutputAndValue(): killed by a signal
  * ```
  *
  * @module
