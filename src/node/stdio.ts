@@ -9,7 +9,7 @@ import { createReadStream, createWriteStream, fstatSync } from 'node:fs';
 import { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { isatty, ReadStream, WriteStream } from 'node:tty';
-import { ConnectionDone, ConnectionLost } from '../core/errors.js';
+import { ConnectionAborted, ConnectionDone, ConnectionLost } from '../core/errors.js';
 import { Failure } from '../core/failure.js';
 import type { IPullProducer, IPushProducer } from '../core/interfaces/producer.js';
 import type { IProtocol } from '../core/interfaces/protocol.js';
@@ -165,12 +165,15 @@ export class StandardIO implements IStreamTransport {
     this.#writer?.loseConnection();
   }
 
-  /** Closes both at once, dropping unsent output: `connectionLost(ConnectionLost)` follows. */
+  /**
+   * Closes both at once, dropping unsent output: `connectionLost(ConnectionAborted)` follows on a
+   * later turn.
+   */
   abortConnection(): void {
     if (this.#disconnected) return;
     this.#disconnecting = true;
     setImmediate(() => {
-      this.#connectionLost(new Failure(new ConnectionLost('Standard I/O was aborted')));
+      this.#connectionLost(new Failure(new ConnectionAborted()));
     });
   }
 

@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 
 import { afterAll, assert, beforeAll, describe, it } from 'vitest';
 
-import { ConnectionDone, ConnectionLost } from '../../src/core/errors.js';
+import { ConnectionAborted, ConnectionDone, ConnectionLost } from '../../src/core/errors.js';
 import type { Failure } from '../../src/core/failure.js';
 import { ProcessDone } from '../../src/core/process-errors.js';
 import { PipeAddress } from '../../src/core/process-protocol.js';
@@ -215,14 +215,15 @@ describe('StandardIO', () => {
     assert.instanceOf((await proto.lost).value, ConnectionDone);
   });
 
-  it('aborts with ConnectionLost, dropping what is not yet written', async () => {
+  it('aborts with ConnectionAborted on a later turn, dropping what is not yet written', async () => {
     const { stdin, stdout } = streams();
     const proto = new Recorder();
     const transport = new StandardIO(proto, { stdin, stdout, reactor });
     transport.abortConnection();
     transport.abortConnection();
     assert.isTrue(transport.disconnecting);
-    assert.instanceOf((await proto.lost).value, ConnectionLost);
+    assert.deepEqual(proto.events, ['connectionMade'], 'not lost before abortConnection returns');
+    assert.instanceOf((await proto.lost).value, ConnectionAborted);
     transport.abortConnection(); // after the end: nothing
   });
 
