@@ -64,7 +64,7 @@ function writableOn(fd: number): Writable {
  * Ending, as Twisted's:
  * - EOF on stdin: a protocol implementing `IHalfCloseableProtocol` gets
  *   `readConnectionLost()` and may keep writing; any other gets
- *   `connectionLost(ConnectionDone)`.
+ *   `connectionLost(ConnectionDone)` once what it wrote has been flushed.
  * - `loseConnection()`: stops reading, flushes stdout, then
  *   `connectionLost(ConnectionDone)`. `loseWriteConnection()` flushes and
  *   closes stdout only (`writeConnectionLost()` for a half-closeable
@@ -239,7 +239,9 @@ export class StandardIO implements IStreamTransport {
         this.#callbackFailed(e, 'readConnectionLost');
       }
     } else {
-      this.#connectionLost(new Failure(new ConnectionDone()));
+      // As loseConnection(): what the protocol wrote (a file write may still be in flight on
+      // the thread pool) is flushed before connectionLost(ConnectionDone).
+      this.loseConnection();
     }
   }
 
