@@ -299,40 +299,6 @@ export class ConnectionDone extends ConnectionClosed {
 }
 nameError(ConnectionDone, 'ConnectionDone');
 
-/** A child process exited with status 0 and every pipe closed. */
-export class ProcessDone extends ConnectionDone {
-  /** Always 0. */
-  readonly exitCode = 0;
-  /** Always `null`. */
-  readonly signal = null;
-  constructor() {
-    super('A process has ended without apparent errors: process finished with exit code 0.');
-  }
-}
-nameError(ProcessDone, 'ProcessDone');
-
-/** A child process exited with a non-zero status or was killed by a signal. */
-export class ProcessTerminated extends ConnectionLost {
-  /** The exit status, or `null` when a signal ended the process. */
-  readonly exitCode: number | null;
-  /** The signal's name (`'SIGTERM'`, ...), or `null` when the process exited. */
-  readonly signal: string | null;
-  constructor(exitCode: number | null, signal: string | null) {
-    const how =
-      signal === null
-        ? `process ended with exit code ${String(exitCode)}`
-        : `process ended by signal ${signal}`;
-    super(`A process has ended with a probable error condition: ${how}.`);
-    this.exitCode = exitCode;
-    this.signal = signal;
-  }
-}
-nameError(ProcessTerminated, 'ProcessTerminated');
-
-/** `signalProcess` on a process that has already exited. */
-export class ProcessExitedAlready extends WeftError {}
-nameError(ProcessExitedAlready, 'ProcessExitedAlready');
-
 /** `stopConnecting()` on a connector that is not connecting. */
 export class NotConnectingError extends WeftError {}
 nameError(NotConnectingError, 'NotConnectingError');

@@ -94,6 +94,13 @@ export type {
   IReactorTime,
   IReactorUNIX,
   IStreamTransport,
+  ChildFD,
+  ChildFDs,
+  IProcessProtocol,
+  IProcessTransport,
+  IReactorProcess,
+  ProcessSignal,
+  SpawnProcessOptions,
   ITCPTransport,
   ITransport,
   ListenTCPOptions,
@@ -167,9 +174,6 @@ export {
   NotConnectingError,
   NotListeningError,
   NotPaused,
-  ProcessDone,
-  ProcessExitedAlready,
-  ProcessTerminated,
   QueueOverflow,
   QueueUnderflow,
   ReactorAlreadyInstalledError,
@@ -192,3 +196,18 @@ export {
   WeftError,
 } from './errors.js';
 export type { WeftErrorOptions } from './errors.js';
+export {
+  ProcessDone,
+  ProcessExitedAlready,
+  ProcessSignalledError,
+  ProcessSpawnError,
+  ProcessTerminated,
+  UnexpectedErrorOutput,
+} from './process-errors.js';
+export {
+  PipeAddress,
+  ProcessAddress,
+  ProcessProtocol,
+  ProtocolProcessAdapter,
+} from './process-protocol.js';
+export type { ProtocolProcessAdapterOptions } from './process-protocol.js';

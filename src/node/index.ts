@@ -46,3 +46,12 @@ export type {
   IStreamClientEndpointStringParser,
   IStreamServerEndpointStringParser,
 } from './endpoint-strings.js';
+export { Process } from './process.js';
+export { StandardIO } from './stdio.js';
+export type { StandardIOOptions } from './stdio.js';
+export { getProcessOutput, getProcessOutputAndValue, getProcessValue } from './process-utils.js';
+export type {
+  GetProcessOutputAndValueOptions,
+  GetProcessOutputOptions,
+  GetProcessValueOptions,
+} from './process-utils.js';

@@ -21,8 +21,14 @@ import type {
   ListenUNIXOptions,
 } from '../core/interfaces/reactor.js';
 import type { IListeningPort } from '../core/interfaces/transport.js';
+import type {
+  IProcessProtocol,
+  IReactorProcess,
+  SpawnProcessOptions,
+} from '../core/interfaces/process.js';
 import type { IHostnameResolver } from '../core/interfaces/resolver.js';
 import { ReactorBase } from '../core/reactor-base.js';
+import { Process } from './process.js';
 import { NodeResolver } from './resolver.js';
 import type { Selectable, SocketContext } from './stream-transport.js';
 import { listenTCP, TCPConnector } from './tcp.js';
@@ -60,7 +66,7 @@ export interface RunOptions {
  * reactor.callLater(1.5, () => console.log('a second and a half later'));
  * ```
  */
-export class NodeReactor extends ReactorBase implements IReactorTCP, IReactorUNIX {
+export class NodeReactor extends ReactorBase implements IReactorTCP, IReactorUNIX, IReactorProcess {
   /** Every open connection, port and connection attempt, closed by `disconnectAll` at shutdown. */
   readonly #sockets: SocketContext = { reactor: this, selectables: new Set<Selectable>() };
   #timer: NodeJS.Timeout | null = null;
@@ -197,6 +203,21 @@ export class NodeReactor extends ReactorBase implements IReactorTCP, IReactorUNI
     const connector = new UNIXConnector(this.#sockets, path, factory, options);
     connector.connect();
     return connector;
+  }
+
+  /**
+   * Starts `executable` with `args` (starting with its `argv[0]`) connected
+   * to `processProtocol`; see docs/processes.md. Omitted `env` means an
+   * empty environment (`env: null`: this process's). Never throws for a
+   * child that cannot start: the protocol gets `ProcessSpawnError`.
+   */
+  spawnProcess(
+    processProtocol: IProcessProtocol,
+    executable: string,
+    args: readonly string[] = [],
+    options: SpawnProcessOptions = {},
+  ): Process {
+    return new Process(this.#sockets, processProtocol, executable, args, options);
   }
 
   /**

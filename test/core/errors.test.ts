@@ -29,9 +29,6 @@ import {
   NotACoroutineError,
   NotConnectingError,
   NotListeningError,
-  ProcessDone,
-  ProcessExitedAlready,
-  ProcessTerminated,
   QueueOverflow,
   QueueUnderflow,
   ReactorAlreadyRunning,
@@ -79,9 +76,6 @@ const samples: readonly (readonly [AnyErrorClass, Error])[] = [
   [ConnectionLost, new ConnectionLost()],
   [ConnectionAborted, new ConnectionAborted()],
   [ConnectionDone, new ConnectionDone()],
-  [ProcessDone, new ProcessDone()],
-  [ProcessTerminated, new ProcessTerminated(1, null)],
-  [ProcessExitedAlready, new ProcessExitedAlready()],
   [NotConnectingError, new NotConnectingError()],
   [NotListeningError, new NotListeningError()],
   [ReactorNotRunning, new ReactorNotRunning()],
@@ -105,9 +99,7 @@ const ancestry: readonly (readonly [Error, readonly AnyErrorClass[]])[] = [
   [new ConnectingTimeoutError(), [UserError, ConnectError, TimeoutError]],
   [new ConnectionLost(), [ConnectionClosed]],
   [new ConnectionAborted(), [ConnectionLost, ConnectionClosed]],
-  [new ProcessTerminated(null, 'SIGTERM'), [ConnectionLost, ConnectionClosed]],
   [new ConnectionDone(), [ConnectionClosed]],
-  [new ProcessDone(), [ConnectionDone, ConnectionClosed]],
   [new CannotListenError('', 0), [BindError]],
   [new ConnectingCancelledError(null), [CancelledError]],
 ];
@@ -144,8 +136,6 @@ describe('weft errors', () => {
     it('keeps siblings apart: a ConnectionDone is not a ConnectionLost, nor the reverse', () => {
       expect(new ConnectionDone()).not.toBeInstanceOf(ConnectionLost);
       expect(new ConnectionLost()).not.toBeInstanceOf(ConnectionDone);
-      expect(new ProcessDone()).not.toBeInstanceOf(ConnectionLost);
-      expect(new ProcessTerminated(1, null)).not.toBeInstanceOf(ConnectionDone);
     });
 
     it('keeps DNSLookupError apart from ConnectError, as Twisted does', () => {
@@ -255,21 +245,6 @@ describe('weft errors', () => {
       expect(new CannotListenError('', '/tmp/sock').message).toBe(
         "Couldn't listen on any:/tmp/sock",
       );
-    });
-
-    it('gives ProcessDone exit code 0 and no signal', () => {
-      const error = new ProcessDone();
-      expect(error.exitCode).toBe(0);
-      expect(error.signal).toBeNull();
-    });
-
-    it('gives ProcessTerminated its exit code or signal, and says which in the message', () => {
-      const exited = new ProcessTerminated(2, null);
-      expect([exited.exitCode, exited.signal]).toEqual([2, null]);
-      expect(exited.message).toMatch(/exit code 2/);
-      const killed = new ProcessTerminated(null, 'SIGKILL');
-      expect([killed.exitCode, killed.signal]).toEqual([null, 'SIGKILL']);
-      expect(killed.message).toMatch(/signal SIGKILL/);
     });
 
     it('gives InvalidAddressError the address and a message naming it', () => {

@@ -49,3 +49,12 @@ export type {
   IStreamServerEndpoint,
   ProtocolFactoryOf,
 } from './endpoint.js';
+export type {
+  ChildFD,
+  ChildFDs,
+  IProcessProtocol,
+  IProcessTransport,
+  IReactorProcess,
+  ProcessSignal,
+  SpawnProcessOptions,
+} from './process.js';
