@@ -14,5 +14,7 @@ export { ConnectAttempt, Connector } from './connector.js';
 export { TCPConnector, TCPPort, TCPTransport } from './tcp.js';
 export { UNIXConnector, UNIXPort, UNIXTransport } from './unix.js';
 export { connectErrorFrom, connectionLostFrom } from './errors.js';
+export { datagramErrorFrom, DEFAULT_MAX_PACKET_SIZE, UDPPort } from './udp.js';
+export { MulticastPort } from './multicast.js';
 export { resolveHost } from './resolver.js';
 export type { ResolvedAddress } from './resolver.js';

@@ -35,3 +35,13 @@ export type {
   SystemEventType,
   TriggerId,
 } from './reactor.js';
+export type {
+  DatagramAddress,
+  IDatagramProtocol,
+  IMulticastTransport,
+  IReactorMulticast,
+  IReactorUDP,
+  IUDPTransport,
+  ListenMulticastOptions,
+  ListenUDPOptions,
+} from './udp.js';
