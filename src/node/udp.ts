@@ -134,29 +134,26 @@ export class UDPPort implements IUDPTransport, Selectable {
   listen(): Deferred<this> {
     const d = new Deferred<this>();
     if (this.#iface !== '' && isIP(this.#iface) === 0) {
-      this.#state = 'closed';
-      this.socket.close();
-      d.errback(new InvalidAddressError(this.#iface, 'not an IPv4 or IPv6 address'));
-      return d;
-    }
-    this.#bound = d;
-    try {
+      this.#refuse(d, new InvalidAddressError(this.#iface, 'not an IPv4 or IPv6 address'));
+    } else if (!Number.isInteger(this.#port) || this.#port < 0 || this.#port > 65535) {
+      // Node would take the port modulo 65536: refuse it, as listenTCP does.
+      const err = new RangeError(`Port should be >= 0 and < 65536, got ${String(this.#port)}`);
+      const bad = Object.assign(err, { code: 'ERR_SOCKET_BAD_PORT' });
+      this.#refuse(d, cannotListenFrom(this.#iface, this.#port, bad));
+    } else {
+      this.#bound = d;
       const address = this.#iface === '' ? '0.0.0.0' : this.#iface;
       this.socket.bind({ port: this.#port, address }, this.#onBound);
-    } catch (e) {
-      this.#failBind(e); // a bad port number: Node throws before binding
     }
     return d;
   }
 
-  #failBind(err: unknown): void {
-    const d = this.#bound;
+  /** Fails `d` with `err`, closing the socket: the port never opened. */
+  #refuse(d: Deferred<this>, err: unknown): void {
     this.#bound = null;
     this.#state = 'closed';
     this.socket.close();
-    d?.errback(
-      err instanceof InvalidAddressError ? err : cannotListenFrom(this.#iface, this.#port, err),
-    );
+    d.errback(err);
   }
 
   readonly #onBound = (): void => {
@@ -169,9 +166,7 @@ export class UDPPort implements IUDPTransport, Selectable {
     try {
       this.protocol.makeConnection(this);
     } catch (e) {
-      this.#state = 'closed';
-      this.socket.close();
-      d.errback(e);
+      this.#refuse(d, e);
       return;
     }
     this.#context.selectables.add(this);
@@ -192,7 +187,7 @@ export class UDPPort implements IUDPTransport, Selectable {
 
   readonly #onError = (err: Error): void => {
     if (this.#bound !== null) {
-      this.#failBind(err);
+      this.#refuse(this.#bound, cannotListenFrom(this.#iface, this.#port, err));
       return;
     }
     if (errorCode(err) === 'ECONNREFUSED' && this.#connected !== null) {
