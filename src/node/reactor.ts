@@ -34,6 +34,7 @@ import { listenTCP, TCPConnector } from './tcp.js';
 import { listenUNIX, UNIXConnector } from './unix.js';
 import { listenMulticast, type MulticastPort } from './multicast.js';
 import { listenUDP, type UDPPort } from './udp.js';
+import { WorkerPool } from './worker-pool.js';
 
 /** Longest single host wait Node allows (2^31-1 ms); longer waits re-arm on waking. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -80,6 +81,7 @@ export class NodeReactor
   #signalHandler: (() => void) | null = null;
   #keepAlive: NodeJS.Timeout | null = null;
   #installSignals = true;
+  #threadPool: WorkerPool | null = null;
 
   readonly #wake = (): void => {
     this.#timer = null;
@@ -238,6 +240,25 @@ export class NodeReactor
     options?: ListenMulticastOptions,
   ): Deferred<MulticastPort> {
     return listenMulticast(this.#sockets, port, protocol, options);
+  }
+
+  // ----- worker threads
+
+  /**
+   * This reactor's default {@link WorkerPool} (Twisted's `getThreadPool`),
+   * made on first use with `min` 0 and `max` `os.availableParallelism()`.
+   * Shutdown waits for its work in flight (a before-shutdown trigger stops
+   * it); until then idle workers never keep the process alive.
+   */
+  getThreadPool(): WorkerPool {
+    this.#threadPool ??= new WorkerPool({ reactor: this });
+    return this.#threadPool;
+  }
+
+  /** Sets the default pool's `max` to `size` (Twisted's `suggestThreadPoolSize`). */
+  suggestThreadPoolSize(size: number): void {
+    const pool = this.getThreadPool();
+    pool.adjustPoolsize(Math.min(pool.min, size), size);
   }
 
   /**
