@@ -19,7 +19,8 @@ import { WeftError, type WeftErrorOptions } from '../core/errors.js';
  *   .getThreadPool()
  *   .deferToWorker(new URL('./work.js', import.meta.url), 'parse', 'bad input')
  *   .addErrback((f) => {
- *     const e = f.trap(WorkerError) as WorkerError;
+ *     f.trap(WorkerError);
+ *     const e = f.value as WorkerError;
  *     console.log(e.remoteName, e.remoteMessage); // e.g. SyntaxError Unexpected token
  *   });
  * ```
