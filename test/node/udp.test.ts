@@ -159,7 +159,7 @@ describe('NodeReactor.listenUDP', () => {
     const d = reactor.listenUDP(port.getHost().port, proto, { interface: '127.0.0.1' });
     const error: unknown = await d.asPromise().catch((e: unknown) => e);
     assert.instanceOf(error, CannotListenError);
-    assert.equal((error).code, 'EADDRINUSE');
+    assert.equal(error.code, 'EADDRINUSE');
     assert.deepEqual(proto.events, []);
     await port.stopListening();
   });
@@ -171,7 +171,7 @@ describe('NodeReactor.listenUDP', () => {
       .asPromise()
       .catch((e: unknown) => e);
     assert.instanceOf(error, CannotListenError);
-    assert.equal((error).code, 'ERR_SOCKET_BAD_PORT');
+    assert.equal(error.code, 'ERR_SOCKET_BAD_PORT');
   });
 
   it('fails with InvalidAddressError for an interface that is not an IP literal', async () => {
@@ -264,7 +264,7 @@ describe('UDPPort', () => {
       a.port.write(new Uint8Array(65508), b.addr);
       const reason = await failed;
       assert.instanceOf(reason.value, MessageLengthError);
-      assert.equal((reason.value).code, 'EMSGSIZE');
+      assert.equal(reason.value.code, 'EMSGSIZE');
       assert.deepEqual(a.proto.failures[0]?.[1], b.addr);
       const got = b.proto.next();
       a.port.write('still open', b.addr);
@@ -308,7 +308,7 @@ describe('UDPPort', () => {
       port.write('to all', ['<broadcast>', 9]);
       const reason = await failed;
       assert.instanceOf(reason.value, DatagramError);
-      assert.equal((reason.value).code, 'EACCES');
+      assert.equal(reason.value.code, 'EACCES');
       port.setBroadcastAllowed(true);
       assert.isTrue(port.getBroadcastAllowed());
       port.setBroadcastAllowed(false);
@@ -481,8 +481,8 @@ describe('NodeReactor.listenMulticast', () => {
       .asPromise()
       .catch((e: unknown) => e);
     assert.instanceOf(error, MulticastJoinError);
-    assert.equal((error).group, '127.0.0.1');
-    assert.isString((error).code);
+    assert.equal(error.group, '127.0.0.1');
+    assert.isString(error.code);
     const left: unknown = await port
       .leaveGroup(GROUP)
       .asPromise()
