@@ -5,8 +5,11 @@
 // exception raised in a worker arrives.
 //
 // This file is also the module the workers load (workers run compiled JavaScript, not
-// TypeScript). Run it with `npx tsc -p tsconfig.examples.json && node
-// .build/examples/worker-pool.js`. It takes about a second and prints:
+// TypeScript). Run it with
+//
+//   npx tsc -p tsconfig.examples.json && node .build/examples/worker-pool.js
+//
+// It takes about a second and prints:
 //
 //   fib(25) = 75025, fib(26) = 121393, fib(27) = 196418
 //   progress: 50%
