@@ -422,6 +422,20 @@ describe('UDPPort', () => {
   });
 });
 
+describe('UDPPort.getHandle', () => {
+  it('gives the dgram socket; an error Node reports after binding is logged and the port stays open', async () => {
+    logs = new LogCapture();
+    const { port, proto } = await listen();
+    const b = await listen();
+    port.getHandle().emit('error', Object.assign(new Error('odd'), { code: 'EODD' }));
+    assert.equal(logs.failures[0]?.getErrorMessage(), 'odd');
+    const got = proto.next();
+    b.port.write('after', ['127.0.0.1', port.getHost().port]);
+    assert.deepEqual((await got)[0], 'after');
+    await Promise.all([port.stopListening(), b.port.stopListening()]);
+  });
+});
+
 describe('NodeReactor.listenMulticast', () => {
   const GROUP = '239.255.42.99';
 

@@ -8,7 +8,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, afterEach, assert, beforeAll, describe, it } from 'vitest';
 
 import { CancelledError, InvalidStateError } from '../../src/core/errors.js';
-import { NodeReactor } from '../../src/node/reactor.js';
+import { NodeReactor, reactor as defaultReactor } from '../../src/node/reactor.js';
+import { deferToWorker } from '../../src/node/threads.js';
 import { WorkerCrashError, WorkerError } from '../../src/node/worker-errors.js';
 import { WorkerPool } from '../../src/node/worker-pool.js';
 import { callFromThread, isTransfer, transfer } from '../../src/node/worker-side.js';
@@ -337,6 +338,13 @@ describe('WorkerPool', () => {
       await failureOf(queued);
       await failureOf(running);
     });
+  });
+});
+
+describe('deferToWorker', () => {
+  it("runs the call in the default reactor's pool", async () => {
+    assert.equal(await deferToWorker<number>(jobs, 'add', 40, 2).asPromise(), 42);
+    assert.equal(defaultReactor.getThreadPool().workers, 1);
   });
 });
 
