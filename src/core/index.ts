@@ -109,6 +109,16 @@ export type {
   SystemEventType,
   TriggerId,
 } from './interfaces/index.js';
+export type {
+  DatagramAddress,
+  IDatagramProtocol,
+  IMulticastTransport,
+  IReactorMulticast,
+  IReactorUDP,
+  IUDPTransport,
+  ListenMulticastOptions,
+  ListenUDPOptions,
+} from './interfaces/index.js';
 export { isHalfCloseableProtocol, isPushProducer } from './interfaces/index.js';
 export { HostnameAddress, IPv4Address, IPv6Address, ipAddress, UNIXAddress } from './address.js';
 export type { IAddress, IPTransportType } from './address.js';
@@ -142,6 +152,8 @@ export {
 } from './endpoint-parser.js';
 export type { ParsedEndpointDescription } from './endpoint-parser.js';
 export { normalVariate, ReconnectingClientFactory } from './reconnecting-client-factory.js';
+export { DatagramProtocol } from './datagram-protocol.js';
+export { DatagramError, MulticastJoinError } from './udp-errors.js';
 export type { IClientFactoryCallbacks, ProtocolClass } from './protocol.js';
 export { ReactorBase } from './reactor-base.js';
 export {

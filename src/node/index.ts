@@ -55,3 +55,11 @@ export type {
   GetProcessOutputOptions,
   GetProcessValueOptions,
 } from './process-utils.js';
+export { datagramErrorFrom, DEFAULT_MAX_PACKET_SIZE, UDPPort } from './udp.js';
+export { MulticastPort } from './multicast.js';
+export { WorkerPool } from './worker-pool.js';
+export type { WorkerPoolOptions } from './worker-pool.js';
+export { deferToWorker } from './threads.js';
+export { callFromThread, isTransfer, transfer } from './worker-side.js';
+export type { Transfer } from './worker-side.js';
+export { WorkerCrashError, WorkerError } from './worker-errors.js';

@@ -27,12 +27,22 @@ import type {
   SpawnProcessOptions,
 } from '../core/interfaces/process.js';
 import type { IHostnameResolver } from '../core/interfaces/resolver.js';
+import type {
+  IDatagramProtocol,
+  IReactorMulticast,
+  IReactorUDP,
+  ListenMulticastOptions,
+  ListenUDPOptions,
+} from '../core/interfaces/udp.js';
 import { ReactorBase } from '../core/reactor-base.js';
 import { Process } from './process.js';
 import { NodeResolver } from './resolver.js';
 import type { Selectable, SocketContext } from './stream-transport.js';
 import { listenTCP, TCPConnector } from './tcp.js';
 import { listenUNIX, UNIXConnector } from './unix.js';
+import { listenMulticast, type MulticastPort } from './multicast.js';
+import { listenUDP, type UDPPort } from './udp.js';
+import { WorkerPool } from './worker-pool.js';
 
 /** Longest single host wait Node allows (2^31-1 ms); longer waits re-arm on waking. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -66,7 +76,10 @@ export interface RunOptions {
  * reactor.callLater(1.5, () => console.log('a second and a half later'));
  * ```
  */
-export class NodeReactor extends ReactorBase implements IReactorTCP, IReactorUNIX, IReactorProcess {
+export class NodeReactor
+  extends ReactorBase
+  implements IReactorTCP, IReactorUNIX, IReactorProcess, IReactorUDP, IReactorMulticast
+{
   /** Every open connection, port and connection attempt, closed by `disconnectAll` at shutdown. */
   readonly #sockets: SocketContext = { reactor: this, selectables: new Set<Selectable>() };
   #timer: NodeJS.Timeout | null = null;
@@ -76,6 +89,7 @@ export class NodeReactor extends ReactorBase implements IReactorTCP, IReactorUNI
   #signalHandler: (() => void) | null = null;
   #keepAlive: NodeJS.Timeout | null = null;
   #installSignals = true;
+  #threadPool: WorkerPool | null = null;
 
   readonly #wake = (): void => {
     this.#timer = null;
@@ -203,6 +217,61 @@ export class NodeReactor extends ReactorBase implements IReactorTCP, IReactorUNI
     const connector = new UNIXConnector(this.#sockets, path, factory, options);
     connector.connect();
     return connector;
+  }
+
+  // ----- UDP
+
+  /**
+   * Binds UDP `port` (0: any free port) and serves `protocol` on it (see
+   * {@link UDPPort}). `interface` `''` (the default) is every IPv4
+   * interface; an IPv6 literal makes an IPv6 port. The Deferred fires with
+   * the port after `protocol.makeConnection(port)`, or fails with
+   * `CannotListenError` carrying the platform code.
+   *
+   * @example
+   * ```ts
+   * class Echo extends DatagramProtocol {
+   *   override datagramReceived(data: Uint8Array, addr: DatagramAddress): void {
+   *     this.transport?.write(data, addr);
+   *   }
+   * }
+   * const port = await reactor.listenUDP(0, new Echo(), { interface: '127.0.0.1' });
+   * ```
+   */
+  listenUDP(
+    port: number,
+    protocol: IDatagramProtocol,
+    options?: ListenUDPOptions,
+  ): Deferred<UDPPort> {
+    return listenUDP(this.#sockets, port, protocol, options);
+  }
+
+  /** As {@link NodeReactor.listenUDP}, with multicast controls (see {@link MulticastPort}). */
+  listenMulticast(
+    port: number,
+    protocol: IDatagramProtocol,
+    options?: ListenMulticastOptions,
+  ): Deferred<MulticastPort> {
+    return listenMulticast(this.#sockets, port, protocol, options);
+  }
+
+  // ----- worker threads
+
+  /**
+   * This reactor's default {@link WorkerPool} (Twisted's `getThreadPool`),
+   * made on first use with `min` 0 and `max` `os.availableParallelism()`.
+   * Shutdown waits for its work in flight (a before-shutdown trigger stops
+   * it); until then idle workers never keep the process alive.
+   */
+  getThreadPool(): WorkerPool {
+    this.#threadPool ??= new WorkerPool({ reactor: this });
+    return this.#threadPool;
+  }
+
+  /** Sets the default pool's `max` to `size` (Twisted's `suggestThreadPoolSize`). */
+  suggestThreadPoolSize(size: number): void {
+    const pool = this.getThreadPool();
+    pool.adjustPoolsize(Math.min(pool.min, size), size);
   }
 
   /**

@@ -17,6 +17,9 @@
 //                                           its first argument; must print what its opening
 //                                           comment says and exit with status 0, and exit with
 //                                           status 1 when nothing listens
+//   // example: standalone                  run on its own; must print what its opening comment
+//                                           says and exit with status 0 (for programs that need
+//                                           compiled JavaScript, e.g. modules worker threads load)
 import { once } from 'node:events';
 import { readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
@@ -117,6 +120,7 @@ function documentedOutput(name: string): string[] {
 type Kind =
   | { readonly kind: 'in-process' }
   | { readonly kind: 'server' }
+  | { readonly kind: 'standalone' }
   | { readonly kind: 'client'; readonly server: string };
 
 /** How the example is run, from its `example:` marker line (see the top of this file). */
@@ -126,6 +130,7 @@ function kindOf(name: string): Kind {
     if (marker === null) continue;
     const what = marker[1] ?? '';
     if (what === 'server') return { kind: 'server' };
+    if (what === 'standalone') return { kind: 'standalone' };
     const client = /^client of (\S+\.ts)$/.exec(what);
     if (client !== null) return { kind: 'client', server: client[1] ?? '' };
     throw new Error(`${name}: unknown marker "example: ${what}"`);
@@ -136,6 +141,7 @@ function kindOf(name: string): Kind {
 const kinds = new Map(examples.map((name) => [name, kindOf(name)]));
 const inProcess = examples.filter((name) => kinds.get(name)?.kind === 'in-process');
 const servers = examples.filter((name) => kinds.get(name)?.kind === 'server');
+const standalones = examples.filter((name) => kinds.get(name)?.kind === 'standalone');
 const clients = examples.flatMap((name) => {
   const kind = kinds.get(name);
   return kind?.kind === 'client' ? [{ name, server: kind.server }] : [];
@@ -419,7 +425,8 @@ describe('examples', () => {
     });
   }
 
-  describe.runIf(servers.length + clients.length > 0)('in child processes', () => {
+  const childRuns = servers.length + clients.length + standalones.length;
+  describe.runIf(childRuns > 0)('in child processes', () => {
     beforeAll(async () => {
       const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
       const project = join(root, 'tsconfig.examples.json');
@@ -462,6 +469,19 @@ describe('examples', () => {
           const status = await child.exited;
           assert.equal(status.stderr, '');
           assert.deepEqual([status.code, status.signal], [0, null]);
+        });
+      });
+    }
+
+    for (const name of standalones) {
+      describe(name, () => {
+        it('prints what its opening comment says, and exits with status 0', async () => {
+          const documented = documentedOutput(name);
+          assert.isNotEmpty(documented, `${name} must say what it prints`);
+          const status = await runNode(compiled(name)).exited;
+          assert.deepEqual(status.stdout.split('\n').slice(0, -1), documented, status.stderr);
+          assert.equal(status.stderr, '');
+          assert.equal(status.code, 0);
         });
       });
     }

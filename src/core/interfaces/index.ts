@@ -58,3 +58,13 @@ export type {
   ProcessSignal,
   SpawnProcessOptions,
 } from './process.js';
+export type {
+  DatagramAddress,
+  IDatagramProtocol,
+  IMulticastTransport,
+  IReactorMulticast,
+  IReactorUDP,
+  IUDPTransport,
+  ListenMulticastOptions,
+  ListenUDPOptions,
+} from './udp.js';

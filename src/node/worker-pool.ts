@@ -1,0 +1,350 @@
+/**
+ * `WorkerPool`: a bounded pool of worker threads running exported functions
+ * of ES modules, with the answers as Deferreds (Twisted's `ThreadPool` and
+ * `deferToThreadPool`, on `node:worker_threads`).
+ *
+ * @module
+ */
+import { availableParallelism } from 'node:os';
+import { isAbsolute } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker, type Transferable } from 'node:worker_threads';
+import { Deferred } from '../core/defer.js';
+import { InvalidStateError } from '../core/errors.js';
+import type { IReactorCore } from '../core/interfaces/reactor.js';
+import { Logger } from '../core/logger.js';
+import { WorkerCrashError, WorkerError } from './worker-errors.js';
+import { type RunMessage, type WorkerMessage, workerSource } from './worker-main.js';
+import { isTransfer } from './worker-side.js';
+
+const log = new Logger('weft.threads');
+
+/** Options of {@link WorkerPool}. */
+export interface WorkerPoolOptions {
+  /** Workers kept even when idle (started on first use). Default 0. */
+  readonly min?: number;
+  /** Most workers at once; more work waits in a queue. Default `os.availableParallelism()`. */
+  readonly max?: number;
+  /**
+   * A reactor whose shutdown waits for the pool: a before-shutdown trigger
+   * calls {@link WorkerPool.stop}, so work in flight finishes first.
+   */
+  readonly reactor?: Pick<IReactorCore, 'addSystemEventTrigger'>;
+  /** Functions workers may call with `callFromThread(name, ...args)`. */
+  readonly callables?: Readonly<Record<string, (...args: never[]) => unknown>>;
+}
+
+/** One submitted call. */
+interface Job {
+  readonly message: RunMessage;
+  readonly transferList: readonly Transferable[];
+  readonly deferred: Deferred;
+  /** Cancelled while running: its answer is dropped. */
+  dropped: boolean;
+}
+
+/** One worker thread and what it runs. */
+interface Slot {
+  readonly worker: Worker;
+  job: Job | null;
+  /** An error that escaped the job, reported before the worker exits. */
+  escaped: unknown;
+}
+
+/** `module` as a URL string a worker can import. */
+function moduleSpecifier(module: string | URL): string {
+  if (module instanceof URL) return module.href;
+  if (/^(file|data):/.test(module)) return module;
+  if (isAbsolute(module)) return pathToFileURL(module).href;
+  throw new TypeError(
+    `deferToWorker needs a URL or an absolute path, got ${JSON.stringify(module)}` +
+      " (use new URL('./work.js', import.meta.url))",
+  );
+}
+
+/**
+ * A bounded pool of worker threads.
+ *
+ * - {@link WorkerPool.deferToWorker} runs an exported function of an ES
+ *   module in a worker and returns a Deferred of its result (awaited if it
+ *   is a promise). Arguments and results are copied (structured clone)
+ *   unless marked with `transfer()`.
+ * - An exception in the worker fails the Deferred with {@link WorkerError},
+ *   carrying the worker's class name, message and stack.
+ * - A worker dying mid-call fails that call with {@link WorkerCrashError};
+ *   the pool starts a replacement when work is waiting or fewer than `min`
+ *   workers are left.
+ * - Workers start on demand, up to `max`; idle ones stay for the next call
+ *   but never keep the process alive (they are unref'd while idle).
+ * - `cancel()` on a queued call's Deferred removes it from the queue. A
+ *   running call cannot be interrupted: its Deferred fails with
+ *   `CancelledError` at once and its answer is dropped.
+ * - {@link WorkerPool.stop} lets every submitted call finish, then ends the
+ *   workers.
+ *
+ * @example
+ * ```ts
+ * const pool = new WorkerPool({ min: 0, max: 2 });
+ * const n = await pool.deferToWorker<number>(new URL('./work.js', import.meta.url), 'fib', 30);
+ * await pool.stop();
+ * ```
+ */
+export class WorkerPool {
+  #min: number;
+  #max: number;
+  readonly #slots = new Set<Slot>();
+  readonly #idle: Slot[] = [];
+  readonly #queue: Job[] = [];
+  readonly #callables = new Map<string, (...args: never[]) => unknown>();
+  #nextId = 0;
+  #stopped = false;
+  #stopping: Deferred<void> | null = null;
+
+  constructor(options: WorkerPoolOptions = {}) {
+    this.#min = options.min ?? 0;
+    this.#max = options.max ?? availableParallelism();
+    checkSizes(this.#min, this.#max);
+    for (const [name, fn] of Object.entries(options.callables ?? {})) this.setCallable(name, fn);
+    options.reactor?.addSystemEventTrigger('before', 'shutdown', () => this.stop());
+  }
+
+  /** Fewest workers kept. */
+  get min(): number {
+    return this.#min;
+  }
+
+  /** Most workers at once. */
+  get max(): number {
+    return this.#max;
+  }
+
+  /** Workers alive now (busy and idle). */
+  get workers(): number {
+    return this.#slots.size;
+  }
+
+  /** Workers running a call now. */
+  get busy(): number {
+    return this.#slots.size - this.#idle.length;
+  }
+
+  /** Calls waiting for a worker. */
+  get queued(): number {
+    return this.#queue.length;
+  }
+
+  /**
+   * Runs `exportName` of the ES module at `module` (a URL, or an absolute
+   * path) with `args` in a worker. The Deferred fires with its (awaited)
+   * result, or fails with {@link WorkerError} (it threw), {@link
+   * WorkerCrashError} (the worker died), `DataCloneError` (an argument
+   * could not be copied) or `CancelledError`.
+   *
+   * @throws {TypeError} for a relative path.
+   * @throws {InvalidStateError} once the pool is stopping.
+   */
+  deferToWorker<R = unknown>(
+    module: string | URL,
+    exportName: string,
+    ...args: unknown[]
+  ): Deferred<R> {
+    if (this.#stopping !== null) throw new InvalidStateError('The worker pool is stopped');
+    const transferList: Transferable[] = [];
+    const plain = args.map((arg) => {
+      if (!isTransfer(arg)) return arg;
+      transferList.push(...arg.transferList);
+      return arg.value;
+    });
+    const message: RunMessage = {
+      id: this.#nextId++,
+      module: moduleSpecifier(module),
+      exportName,
+      args: plain,
+    };
+    const job: Job = {
+      message,
+      transferList,
+      dropped: false,
+      deferred: new Deferred<unknown>(() => {
+        const at = this.#queue.indexOf(job);
+        if (at >= 0) {
+          this.#queue.splice(at, 1);
+          this.#drainIfDone();
+        } else {
+          job.dropped = true;
+        }
+      }),
+    };
+    this.#queue.push(job);
+    this.#dispatch();
+    return job.deferred as Deferred<R>;
+  }
+
+  /**
+   * Registers `fn` as the function workers call with
+   * `callFromThread(name, ...args)`. It runs on the reactor thread; a throw
+   * is logged.
+   */
+  setCallable(name: string, fn: (...args: never[]) => unknown): void {
+    this.#callables.set(name, fn);
+  }
+
+  /**
+   * Changes the bounds (Twisted's `adjustPoolsize`): starts workers for
+   * queued work up to the new `max` and for the new `min`; ends idle
+   * workers above the new `max` at once, busy ones when their call finishes.
+   *
+   * @throws {RangeError} if `min` > `max`, `max` < 1, or either is negative.
+   */
+  adjustPoolsize(min: number = this.#min, max: number = this.#max): void {
+    checkSizes(min, max);
+    this.#min = min;
+    this.#max = max;
+    while (this.#slots.size > max && this.#idle.length > 0) this.#retire(this.#idle.pop() as Slot);
+    this.#dispatch();
+  }
+
+  /**
+   * Stops the pool: new calls are refused; every call already submitted
+   * (running or queued) runs to its end; then every worker is terminated.
+   * The Deferred fires once they all have exited. Idempotent.
+   */
+  stop(): Deferred<void> {
+    if (this.#stopping === null) {
+      this.#stopping = new Deferred<void>();
+      this.#drainIfDone();
+    }
+    const d = new Deferred<void>();
+    this.#stopping.addCallback(() => {
+      d.callback(undefined);
+    });
+    return d;
+  }
+
+  #dispatch(): void {
+    while (this.#queue.length > 0) {
+      let slot = this.#idle.pop();
+      if (slot === undefined) {
+        if (this.#slots.size >= this.#max) return;
+        slot = this.#spawn();
+      }
+      this.#run(slot, this.#queue.shift() as Job);
+    }
+    if (this.#stopping === null) while (this.#slots.size < this.#min) this.#park(this.#spawn());
+    this.#drainIfDone();
+  }
+
+  #run(slot: Slot, job: Job): void {
+    slot.job = job;
+    slot.worker.ref();
+    try {
+      slot.worker.postMessage(job.message, job.transferList as never);
+    } catch (e) {
+      slot.job = null;
+      this.#park(slot);
+      job.deferred.errback(e); // an argument could not be cloned: the worker is untouched
+    }
+  }
+
+  #spawn(): Slot {
+    const worker = new Worker(workerSource(), { eval: true });
+    const slot: Slot = { worker, job: null, escaped: undefined };
+    this.#slots.add(slot);
+    worker.on('message', (msg: WorkerMessage) => {
+      this.#onMessage(slot, msg);
+    });
+    worker.on('error', (err) => {
+      slot.escaped = err;
+    });
+    worker.on('exit', (code) => {
+      this.#onExit(slot, code);
+    });
+    return slot;
+  }
+
+  /** Marks `slot` idle: unref'd, so an idle pool never keeps the process alive. */
+  #park(slot: Slot): void {
+    slot.worker.unref();
+    this.#idle.push(slot);
+  }
+
+  #retire(slot: Slot): void {
+    this.#slots.delete(slot);
+    const at = this.#idle.indexOf(slot);
+    if (at >= 0) this.#idle.splice(at, 1);
+    void slot.worker.terminate();
+  }
+
+  #onMessage(slot: Slot, msg: WorkerMessage): void {
+    if (msg.kind === 'call') {
+      this.#callFromThread(msg.name, msg.args);
+      return;
+    }
+    const job = slot.job;
+    slot.job = null;
+    if (job === null) return;
+    if (this.#slots.size > this.#max) this.#retire(slot);
+    else this.#park(slot);
+    if (!job.dropped) {
+      if (msg.kind === 'result') job.deferred.callback(msg.value);
+      else job.deferred.errback(new WorkerError(msg.error, { code: msg.error.code }));
+    }
+    this.#dispatch();
+  }
+
+  #callFromThread(name: string, args: readonly unknown[]): void {
+    const fn = this.#callables.get(name);
+    try {
+      if (fn === undefined) throw new RangeError(`No callable registered as ${name}`);
+      (fn as (...a: readonly unknown[]) => unknown)(...args);
+    } catch (e) {
+      log.failure('Error in callFromThread({name}) from a worker', e, { name });
+    }
+  }
+
+  #onExit(slot: Slot, code: number): void {
+    const wasMember = this.#slots.delete(slot);
+    const at = this.#idle.indexOf(slot);
+    if (at >= 0) this.#idle.splice(at, 1);
+    const job = slot.job;
+    slot.job = null;
+    if (job !== null && !job.dropped) {
+      job.deferred.errback(new WorkerCrashError(code, { cause: slot.escaped }));
+    }
+    if (wasMember && this.#stopping === null && (job !== null || slot.escaped !== undefined)) {
+      log.warn('A pool worker exited with code {code}; replacing it', { code });
+    }
+    this.#dispatch();
+    this.#drainIfDone();
+  }
+
+  /** Once stopping and nothing is left to run: terminate the idle workers, then fire. */
+  #drainIfDone(): void {
+    const stopping = this.#stopping;
+    if (stopping === null || this.#stopped || this.#queue.length > 0) return;
+    if (this.busy > 0) return;
+    this.#stopped = true;
+    const exits = [...this.#slots].map(
+      (slot) =>
+        new Promise<void>((resolve) => {
+          slot.worker.once('exit', () => {
+            resolve();
+          });
+          void slot.worker.terminate();
+        }),
+    );
+    this.#slots.clear();
+    this.#idle.length = 0;
+    void Promise.all(exits).then(() => {
+      stopping.callback(undefined);
+    });
+  }
+}
+
+function checkSizes(min: number, max: number): void {
+  if (!(Number.isInteger(min) && Number.isInteger(max) && min >= 0 && max >= 1 && min <= max)) {
+    throw new RangeError(
+      `Pool sizes need 0 <= min <= max and max >= 1, got min ${String(min)}, max ${String(max)}`,
+    );
+  }
+}
