@@ -7,7 +7,6 @@
  */
 import type { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
-import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 
 import type { IAddress } from '../../src/core/address.js';
@@ -42,10 +41,10 @@ export interface AdoptOptions {
 }
 
 function peerOf(stream: Duplex): IAddress {
-  if (stream instanceof Socket && stream.remoteAddress !== undefined) {
-    return ipAddress('TCP', stream.remoteAddress, stream.remotePort ?? 0);
-  }
-  return new StreamAddress('duplex');
+  const { remoteAddress, remotePort } = stream as { remoteAddress?: unknown; remotePort?: unknown };
+  return typeof remoteAddress === 'string' && typeof remotePort === 'number'
+    ? ipAddress('TCP', remoteAddress, remotePort)
+    : new StreamAddress('duplex');
 }
 
 /**

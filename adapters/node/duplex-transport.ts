@@ -11,6 +11,7 @@ import type { Duplex } from 'node:stream';
 
 import type { IAddress } from '../../src/core/address.js';
 import { ipAddress } from '../../src/core/address.js';
+import { ConnectionAborted } from '../../src/core/errors.js';
 import type { IProtocol } from '../../src/core/interfaces/protocol.js';
 import type { IReactorCore, IReactorTime } from '../../src/core/interfaces/reactor.js';
 import type { Selectable, SocketContext } from '../../src/node/stream-transport.js';
@@ -76,8 +77,17 @@ function contextFor(reactor: TransportFromStreamOptions['reactor']): SocketConte
   return context;
 }
 
-function socketAddress(host: string | undefined, port: number | undefined): IAddress | null {
-  return host === undefined || port === undefined ? null : ipAddress('TCP', host, port);
+/** The address a socket-like stream (`net.Socket`, `TLSSocket`, `WeftSocket`) reports, if any. */
+function socketAddress(host: unknown, port: unknown): IAddress | null {
+  return typeof host === 'string' && typeof port === 'number' ? ipAddress('TCP', host, port) : null;
+}
+
+/** The `remoteAddress`-style properties of a socket-like stream. */
+interface SocketLike {
+  readonly remoteAddress?: unknown;
+  readonly remotePort?: unknown;
+  readonly localAddress?: unknown;
+  readonly localPort?: unknown;
 }
 
 /**
@@ -109,14 +119,14 @@ export class DuplexTransport<D extends Duplex = Duplex> extends StreamTransport<
    */
   constructor(duplex: D, protocol: IProtocol, options: TransportFromStreamOptions) {
     super(duplex, protocol, contextFor(options.reactor));
-    const socket = duplex instanceof Socket ? duplex : null;
+    const socket = duplex as SocketLike;
     this.#peer =
       options.peer ??
-      socketAddress(socket?.remoteAddress, socket?.remotePort) ??
+      socketAddress(socket.remoteAddress, socket.remotePort) ??
       new StreamAddress('duplex');
     this.#host =
       options.host ??
-      socketAddress(socket?.localAddress, socket?.localPort) ??
+      socketAddress(socket.localAddress, socket.localPort) ??
       new StreamAddress('duplex');
   }
 
@@ -131,8 +141,17 @@ export class DuplexTransport<D extends Duplex = Duplex> extends StreamTransport<
   }
 
   protected resetSocket(duplex: D): void {
-    if (duplex instanceof Socket && duplex.readyState !== 'closed') duplex.resetAndDestroy();
-    else duplex.destroy();
+    // A TCP socket (or a WeftSocket) can reset; any other stream is destroyed with an error, so
+    // that a stream that links two ends (a pipe pair) can tell an abort from a close.
+    const reset = (duplex as { resetAndDestroy?: () => unknown }).resetAndDestroy;
+    if (
+      typeof reset === 'function' &&
+      !(duplex instanceof Socket && duplex.readyState === 'closed')
+    ) {
+      reset.call(duplex);
+    } else {
+      duplex.destroy(new ConnectionAborted());
+    }
   }
 }
 
