@@ -110,6 +110,8 @@ export class WeftSocket extends Duplex {
   #destroyedEarly = false;
   #readPaused = false;
   #writePaused = false;
+  /** Whether this socket is registered on the transport as its producer. */
+  #registered = false;
   /** A write callback held while the transport has us paused. */
   #heldWrite: ((err?: Error | null) => void) | null = null;
   /** A write that came before the connection was up. */
@@ -273,7 +275,7 @@ export class WeftSocket extends Duplex {
     const t = this.#transport;
     if (t !== null && isStreamTransport(t) && this.#lost === null) {
       this.#destroyCb ??= (): void => undefined;
-      t.unregisterProducer();
+      this.#unregister(t);
       t.abortConnection();
     }
     return this.destroy();
@@ -315,7 +317,7 @@ export class WeftSocket extends Duplex {
       this.#earlyFinal = cb;
     } else {
       this.#finalCb = cb;
-      t.unregisterProducer();
+      this.#unregister(t);
       if (isStreamTransport(t)) t.loseWriteConnection();
       else t.loseConnection();
     }
@@ -339,7 +341,7 @@ export class WeftSocket extends Duplex {
       previous?.();
       cb(err);
     };
-    t.unregisterProducer();
+    this.#unregister(t);
     if (err !== null && isStreamTransport(t)) t.abortConnection();
     else t.loseConnection();
   }
@@ -354,6 +356,7 @@ export class WeftSocket extends Duplex {
       return;
     }
     transport.registerProducer(this.protocol, true);
+    this.#registered = true;
     const early = this.#early;
     this.#early = null;
     if (early !== null) this.#send(early.chunks, early.cb);
@@ -383,6 +386,12 @@ export class WeftSocket extends Duplex {
     else cb();
   }
 
+  #unregister(t: ITransport): void {
+    if (!this.#registered) return;
+    this.#registered = false;
+    t.unregisterProducer();
+  }
+
   #received(data: Uint8Array): void {
     this.bytesRead += data.length;
     this.#timer.touch();
@@ -400,6 +409,7 @@ export class WeftSocket extends Duplex {
 
   #connectionLost(reason: Failure): void {
     this.#lost = reason;
+    this.#registered = false; // a transport drops its producer when the connection is lost
     this.#timer.set(0);
     const held = this.#heldWrite;
     this.#heldWrite = null;
