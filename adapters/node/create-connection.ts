@@ -58,7 +58,8 @@ export function weftConnector(
   const connectOptions =
     options.connectTimeout === undefined ? {} : { timeout: options.connectTimeout };
   return (target) => {
-    const socket = new WeftSocket({ reactor });
+    // Not half-open, as net.connect's sockets: Node's clients (http.Agent) rely on it.
+    const socket = new WeftSocket({ reactor, allowHalfOpen: false });
     let built = false;
     const factory = new (class extends ClientFactory<WeftSocket['protocol']> {
       override buildProtocol(_addr: IAddress): WeftSocket['protocol'] | null {

@@ -136,7 +136,7 @@ export class WeftSocket extends Duplex {
         this.#received(data);
       },
       readConnectionLost: () => {
-        this.push(null);
+        this.#endReadable();
       },
       writeConnectionLost: () => {
         this.#finished(null);
@@ -386,6 +386,12 @@ export class WeftSocket extends Duplex {
     else cb();
   }
 
+  /** End of the readable side; 'end' comes at once if nothing is left unread (as net.Socket's). */
+  #endReadable(): void {
+    this.push(null);
+    this.read(0);
+  }
+
   #unregister(t: ITransport): void {
     if (!this.#registered) return;
     this.#registered = false;
@@ -423,7 +429,7 @@ export class WeftSocket extends Duplex {
     }
     if (reason.value instanceof ConnectionDone) {
       // Both directions are over: end both sides; autoDestroy then emits 'close' once read.
-      this.push(null);
+      this.#endReadable();
       if (!this.writableEnded) this.end();
     } else {
       this.destroy(reason.value instanceof Error ? reason.value : new Error(String(reason.value)));

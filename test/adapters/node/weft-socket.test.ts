@@ -33,7 +33,11 @@ function connected(options: ConstructorParameters<typeof WeftSocket>[0] = {}): {
 
 /** Resolves at the socket's 'close' (events.once would reject at its 'error'). */
 function closed(socket: WeftSocket): Promise<void> {
-  return new Promise((resolve) => socket.once('close', () => { resolve(); }));
+  return new Promise((resolve) =>
+    socket.once('close', () => {
+      resolve();
+    }),
+  );
 }
 
 function turn(): Promise<void> {
