@@ -27,6 +27,13 @@ export interface NodeServerFactoryOptions {
    * `'listening'`, so this emits `'listening'` on it once). Default true.
    */
   readonly trackConnections?: boolean;
+  /**
+   * Turn Nagle's algorithm off on each TCP connection (`TCP_NODELAY`), as
+   * `http.Server` does for its own sockets (its `noDelay` option, default
+   * true): small responses then go out at once instead of waiting for the
+   * peer's delayed ACK. Default true.
+   */
+  readonly noDelay?: boolean;
 }
 
 /** Options of {@link NodeServerFactory.close}. */
@@ -106,7 +113,9 @@ export class NodeServerFactory extends Factory<WeftSocket['protocol']> {
       this.#sockets.delete(socket);
       this.#maybeClosed();
     });
+    const noDelay = options.noDelay ?? true;
     socket.once('connect', () => {
+      if (noDelay) socket.setNoDelay(true);
       this.server.emit('connection', socket);
     });
     return socket.protocol;
