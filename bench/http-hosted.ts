@@ -15,7 +15,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { NodeServerFactory } from '../adapters/node/index.js';
-import type { IPv4Address } from '../src/core/address.js';
+import type { IPv4Address, IPv6Address } from '../src/core/address.js';
 import { NodeReactor } from '../src/node/reactor.js';
 import { compare, type Result } from './harness.js';
 
@@ -79,7 +79,7 @@ export async function run(): Promise<Result[]> {
   const reactor = new NodeReactor();
   const factory = new NodeServerFactory(hello(), { reactor });
   const port = await reactor.listenTCP(0, factory, { interface: '127.0.0.1' });
-  const hostedPort = (port.getHost() as IPv4Address).port;
+  const { port: hostedPort } = port.getHost() as IPv4Address | IPv6Address;
 
   try {
     const result = await compare({

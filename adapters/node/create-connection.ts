@@ -15,15 +15,13 @@ import { WeftSocket } from './weft-socket.js';
 /** Where a Node client asks to connect (the options `createConnection` is called with). */
 export interface ConnectionTarget {
   /** Host name or address. Default `'localhost'`. */
-  readonly host?: string | null;
+  readonly host?: string | null | undefined;
   /** Port. Default 80. */
-  readonly port?: number | string | null;
+  readonly port?: number | string | null | undefined;
   /** A UNIX socket path (`socketPath` in `http.request`): used instead of host and port. */
-  readonly path?: string | null;
+  readonly path?: string | null | undefined;
   /** `http.request`'s name for {@link ConnectionTarget.path}. */
-  readonly socketPath?: string | null;
-  /** Milliseconds to wait for the connection (`net.connect`'s `timeout` is idle time; this is not). */
-  readonly timeout?: number;
+  readonly socketPath?: string | null | undefined;
 }
 
 /** Options of {@link weftConnector}. */
