@@ -163,6 +163,23 @@ export default defineConfig(
     },
   },
   {
+    // Adapters may import src/ and node:*, never test code.
+    files: ['adapters/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/test', '**/test/**'],
+              message: 'adapters/ must not import test code; shared fakes belong in src/testing.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['src/core/**/*.ts', 'src/protocols/**/*.ts'],
     rules: {
       'no-restricted-globals': ['error', { globals: restrictedGlobals, checkGlobalObject: true }],

@@ -6,6 +6,7 @@
  * @module
  */
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import {
   ConnectionAborted,
   ConnectionDone,
@@ -67,7 +68,7 @@ const log = new Logger('weft.transport');
 
 /** Where the transport owning a socket is kept, so one set of listeners serves every socket. */
 const kTransport: unique symbol = Symbol('weft.transport');
-type OwnedSocket = Socket & { [kTransport]: StreamTransport };
+type OwnedSocket = Duplex & { [kTransport]: StreamTransport<Duplex> };
 
 /** What a close request asks for, in increasing order. */
 const CLOSE_NONE = 0;
@@ -105,10 +106,12 @@ function nameOf(value: object): string {
  * each time everything has been sent, at most once per turn of the event
  * loop.
  */
-export abstract class StreamTransport implements IStreamTransport, Selectable {
+export abstract class StreamTransport<S extends Duplex = Socket>
+  implements IStreamTransport, Selectable
+{
   /** The protocol this transport delivers to. */
   readonly protocol: IProtocol;
-  readonly #socket: Socket;
+  readonly #socket: S;
   readonly #context: SocketContext;
   readonly #onLost: ((reason: Failure) => void) | undefined;
   /** Why the connection ended, once known: the first cause wins. */
@@ -130,13 +133,13 @@ export abstract class StreamTransport implements IStreamTransport, Selectable {
   #corked = false;
 
   /**
-   * @param socket - a connected socket, made with `allowHalfOpen: true`.
+   * @param socket - a connected socket (or any byte-mode Duplex), made with `allowHalfOpen: true`.
    * @param protocol - the protocol to deliver to; {@link StreamTransport.start} connects it.
    * @param context - the reactor's clock and open-things set.
    * @param onLost - called after `protocol.connectionLost` (a connector's hook).
    */
   protected constructor(
-    socket: Socket,
+    socket: S,
     protocol: IProtocol,
     context: SocketContext,
     onLost?: (reason: Failure) => void,
@@ -149,7 +152,7 @@ export abstract class StreamTransport implements IStreamTransport, Selectable {
 
   // ----- socket events: one listener set for all sockets, finding the transport via kTransport
 
-  static #onData(this: Socket, chunk: Buffer): void {
+  static #onData(this: Duplex, chunk: Buffer): void {
     const t = (this as OwnedSocket)[kTransport];
     try {
       t.protocol.dataReceived(chunk);
@@ -158,40 +161,40 @@ export abstract class StreamTransport implements IStreamTransport, Selectable {
     }
   }
 
-  static #onEnd(this: Socket): void {
+  static #onEnd(this: Duplex): void {
     (this as OwnedSocket)[kTransport].#readEnded();
   }
 
-  static #onFinish(this: Socket): void {
+  static #onFinish(this: Duplex): void {
     (this as OwnedSocket)[kTransport].#writeFinished();
   }
 
-  static #onDrain(this: Socket): void {
+  static #onDrain(this: Duplex): void {
     (this as OwnedSocket)[kTransport].#drained();
   }
 
-  static #onError(this: Socket, err: Error): void {
+  static #onError(this: Duplex, err: Error): void {
     const t = (this as OwnedSocket)[kTransport];
     // Node destroys the socket after an error; 'close' follows and reports this reason.
     if (t.#reason === null) t.#reason = new Failure(connectionLostFrom(err));
   }
 
-  static #onClose(this: Socket): void {
+  static #onClose(this: Duplex): void {
     const t = (this as OwnedSocket)[kTransport];
     t.#connectionLost(t.#reason ?? new Failure(new ConnectionDone()));
   }
 
-  static #uncorkTick(this: void, t: StreamTransport): void {
+  static #uncorkTick(this: void, t: StreamTransport<Duplex>): void {
     t.#corked = false;
     t.#socket.uncork(); // harmless once ended or destroyed
   }
 
-  static #closeTick(this: void, t: StreamTransport): void {
+  static #closeTick(this: void, t: StreamTransport<Duplex>): void {
     t.#closeScheduled = false;
     t.#applyCloseRequest();
   }
 
-  static #pullTick(this: void, t: StreamTransport): void {
+  static #pullTick(this: void, t: StreamTransport<Duplex>): void {
     t.#pullScheduled = false;
     const producer = t.#producer;
     if (producer === null || t.#streaming || t.#lost || t.#socket.writableLength > 0) return;
@@ -210,7 +213,7 @@ export abstract class StreamTransport implements IStreamTransport, Selectable {
    * @internal
    */
   start(): void {
-    const socket = this.#socket as OwnedSocket;
+    const socket = this.#socket as Duplex as OwnedSocket;
     socket[kTransport] = this;
     // Listeners stay attached for the socket's whole life, so no late 'error' goes unhandled.
     socket.on('error', StreamTransport.#onError);
@@ -230,7 +233,7 @@ export abstract class StreamTransport implements IStreamTransport, Selectable {
   }
 
   /** The socket underneath (Twisted's `getHandle()`): for options weft does not cover. */
-  getHandle(): Socket {
+  getHandle(): S {
     return this.#socket;
   }
 
@@ -366,7 +369,7 @@ export abstract class StreamTransport implements IStreamTransport, Selectable {
   abstract getHost(): IAddress;
 
   /** Closes `socket` at once for `abortConnection` (TCP: with a reset). */
-  protected abstract resetSocket(socket: Socket): void;
+  protected abstract resetSocket(socket: S): void;
 
   // ----- IConsumer
 

@@ -33,7 +33,7 @@ async function shutDown(reactor: NodeReactor): Promise<void> {
 /** Bytes written to a real transport and not yet handed to the OS (Node's `writableLength`). */
 export function socketBufferedBytes(transport: IStreamTransport): number {
   if (!(transport instanceof StreamTransport)) throw new TypeError('not a StreamTransport');
-  return transport.getHandle().writableLength;
+  return (transport as StreamTransport).getHandle().writableLength;
 }
 
 /** Makes pairs of `kind`: each on its own reactor, released (port, reactor, files) by `close()`. */

@@ -1,0 +1,438 @@
+/**
+ * weft → Node streams: a weft connection seen as a Node `Duplex` that looks
+ * enough like a `net.Socket` for Node's `http`/`net` servers, Express,
+ * Fastify, `ws` and `http.request({ createConnection })`.
+ *
+ * @module
+ */
+import { Duplex } from 'node:stream';
+
+import type { IAddress } from '../../src/core/address.js';
+import { IPv4Address, IPv6Address, UNIXAddress } from '../../src/core/address.js';
+import { ConnectionDone } from '../../src/core/errors.js';
+import type { Failure } from '../../src/core/failure.js';
+import type { IPushProducer } from '../../src/core/interfaces/producer.js';
+import type { IHalfCloseableProtocol, IProtocol } from '../../src/core/interfaces/protocol.js';
+import type { IReactorTime } from '../../src/core/interfaces/reactor.js';
+import type { IStreamTransport, ITransport } from '../../src/core/interfaces/transport.js';
+import { reactor as defaultReactor } from '../../src/node/reactor.js';
+import { SocketTimer } from './socket-timer.js';
+
+/** Options of {@link WeftSocket}. */
+export interface WeftSocketOptions {
+  /** Clock for `setTimeout` (idle timeouts). Default: weft's global `reactor`. */
+  readonly reactor?: IReactorTime;
+  /** Whether the writable side stays open after the readable side ends. Default true, as `Duplex`. */
+  readonly allowHalfOpen?: boolean;
+  /** `highWaterMark` of both sides, in bytes. Default: Node's (16 KiB on Node 20). */
+  readonly highWaterMark?: number;
+}
+
+/** What `socket.address()` returns, as `net.Socket`'s. */
+export interface SocketAddressInfo {
+  /** Host, e.g. `'127.0.0.1'`, or the UNIX socket path. */
+  readonly address: string;
+  /** `'IPv4'` or `'IPv6'` (`''` for a path). */
+  readonly family: string;
+  /** Port (0 for a path). */
+  readonly port: number;
+}
+
+function ipOf(address: IAddress | undefined): IPv4Address | IPv6Address | undefined {
+  return address instanceof IPv4Address || address instanceof IPv6Address ? address : undefined;
+}
+
+function familyOf(address: IAddress | undefined): string | undefined {
+  if (address instanceof IPv4Address) return 'IPv4';
+  if (address instanceof IPv6Address) return 'IPv6';
+  return undefined;
+}
+
+/** The socket under a transport that has one (`getHandle()`), for TLS facts and ref/unref. */
+interface Handle {
+  readonly encrypted?: unknown;
+  readonly alpnProtocol?: unknown;
+  ref?(): unknown;
+  unref?(): unknown;
+}
+
+function handleOf(transport: ITransport | null): Handle | undefined {
+  const getHandle = (transport as { getHandle?: () => unknown } | null)?.getHandle;
+  if (typeof getHandle !== 'function') return undefined;
+  const handle: unknown = getHandle.call(transport);
+  return typeof handle === 'object' && handle !== null ? handle : undefined;
+}
+
+function isStreamTransport(t: ITransport): t is IStreamTransport {
+  return typeof (t as Partial<IStreamTransport>).loseWriteConnection === 'function';
+}
+
+/**
+ * A weft connection as a Node `Duplex`: hand {@link WeftSocket.protocol} to
+ * weft (a factory's `buildProtocol`, `transportFromStream`, an `IOPump`
+ * pair), and the socket to Node code that wants a `net.Socket`.
+ *
+ * Mapping (both directions keep backpressure):
+ * - Bytes the transport delivers are `push`ed; when the readable side is
+ *   full, the transport is paused (`pauseProducing`, so weft stops reading
+ *   from its peer) until Node reads again.
+ * - Node's writes go to `transport.write`. The socket is registered on the
+ *   transport as a push producer: while the transport pauses it (its
+ *   buffer is full), write callbacks wait, so `write()` returns false and
+ *   `'drain'` comes once the transport has sent its buffer.
+ * - `end()` → `loseWriteConnection()` (`'finish'` once it is sent), or
+ *   `loseConnection()` on a transport that cannot half-close; `destroy()`
+ *   → `loseConnection()`, `destroy(err)` → `abortConnection()`.
+ * - The peer's end of stream (`readConnectionLost`) → end of the readable
+ *   side; with `allowHalfOpen: false` Node then ends the writable side too.
+ * - `connectionLost(ConnectionDone)` → both sides end, then `'close'`;
+ *   any other reason → `destroy(reason)` (`'error'`, then `'close'`).
+ *   `'close'` comes exactly once, after `connectionLost`.
+ *
+ * `net.Socket` look-alikes: `remoteAddress`, `remotePort`, `remoteFamily`,
+ * `localAddress`, `localPort`, `address()` (from `getPeer()`/`getHost()`);
+ * `setTimeout` (idle timer on the reactor, emitting `'timeout'`), `setNoDelay`,
+ * `setKeepAlive` (TCP transports), `ref`/`unref`, `encrypted` and
+ * `alpnProtocol` (when the transport's handle is a TLS socket),
+ * `destroySoon`, `connecting`, `bytesRead`, `bytesWritten`. Writes made
+ * before the connection is up wait for it (as a connecting `net.Socket`'s).
+ */
+export class WeftSocket extends Duplex {
+  /** The protocol to connect to a weft transport; this socket is its face to Node. */
+  readonly protocol: IProtocol & IHalfCloseableProtocol & IPushProducer;
+  /** Bytes received from the transport. */
+  bytesRead = 0;
+  /** Bytes handed to the transport. */
+  bytesWritten = 0;
+  #transport: ITransport | null = null;
+  #lost: Failure | null = null;
+  /** Set when destroy() ran before the connection was made: it is aborted as soon as it is. */
+  #destroyedEarly = false;
+  #readPaused = false;
+  #writePaused = false;
+  /** Whether this socket is registered on the transport as its producer. */
+  #registered = false;
+  /** A write callback held while the transport has us paused. */
+  #heldWrite: ((err?: Error | null) => void) | null = null;
+  /** A write that came before the connection was up. */
+  #early: { chunks: (Uint8Array | string)[]; cb: (err?: Error | null) => void } | null = null;
+  #earlyFinal: ((err?: Error | null) => void) | null = null;
+  #finalCb: ((err?: Error | null) => void) | null = null;
+  #destroyCb: (() => void) | null = null;
+  readonly #timer: SocketTimer;
+
+  constructor(options: WeftSocketOptions = {}) {
+    super({
+      allowHalfOpen: options.allowHalfOpen ?? true,
+      ...(options.highWaterMark === undefined ? {} : { highWaterMark: options.highWaterMark }),
+    });
+    this.#timer = new SocketTimer(options.reactor ?? defaultReactor, () => this.emit('timeout'));
+    this.protocol = {
+      makeConnection: (transport) => {
+        this.#connect(transport);
+      },
+      connectionMade: () => undefined,
+      dataReceived: (data) => {
+        this.#received(data);
+      },
+      readConnectionLost: () => {
+        this.#endReadable();
+      },
+      writeConnectionLost: () => {
+        this.#finished(null);
+      },
+      connectionLost: (reason) => {
+        this.#connectionLost(reason);
+      },
+      pauseProducing: () => {
+        this.#writePaused = true;
+      },
+      resumeProducing: () => {
+        this.#writePaused = false;
+        const held = this.#heldWrite;
+        this.#heldWrite = null;
+        held?.();
+      },
+      stopProducing: () => undefined,
+    };
+  }
+
+  /** The transport, once connected (`null` before, and still set after the loss). */
+  get transport(): ITransport | null {
+    return this.#transport;
+  }
+
+  // ----- net.Socket look-alikes
+
+  /** Whether the connection is not made yet (as `net.Socket#connecting`). */
+  get connecting(): boolean {
+    return this.#transport === null && !this.destroyed;
+  }
+
+  /** The peer's IP address, if the transport has one. */
+  get remoteAddress(): string | undefined {
+    return ipOf(this.#transport?.getPeer())?.host;
+  }
+
+  /** The peer's port, if the transport has one. */
+  get remotePort(): number | undefined {
+    return ipOf(this.#transport?.getPeer())?.port;
+  }
+
+  /** `'IPv4'` or `'IPv6'`, if the transport's peer is an IP address. */
+  get remoteFamily(): string | undefined {
+    return familyOf(this.#transport?.getPeer());
+  }
+
+  /** This end's IP address, if the transport has one. */
+  get localAddress(): string | undefined {
+    return ipOf(this.#transport?.getHost())?.host;
+  }
+
+  /** This end's port, if the transport has one. */
+  get localPort(): number | undefined {
+    return ipOf(this.#transport?.getHost())?.port;
+  }
+
+  /** `true` when the transport runs over TLS (its handle is a `TLSSocket`), else `undefined`. */
+  get encrypted(): true | undefined {
+    return handleOf(this.#transport)?.encrypted === true ? true : undefined;
+  }
+
+  /** The ALPN protocol TLS agreed on, `false` if none, `undefined` without TLS. */
+  get alpnProtocol(): string | false | undefined {
+    const value = handleOf(this.#transport)?.alpnProtocol;
+    return typeof value === 'string' || value === false ? value : undefined;
+  }
+
+  /** The idle timeout in milliseconds, once set (as `net.Socket#timeout`). */
+  get timeout(): number | undefined {
+    const seconds = this.#timer.timeoutSeconds;
+    return seconds === 0 ? undefined : seconds * 1000;
+  }
+
+  /** This end's address as `net.Socket#address()` gives it (`{}` when the transport has none). */
+  address(): SocketAddressInfo | Record<string, never> {
+    const host = this.#transport?.getHost();
+    const ip = ipOf(host);
+    if (ip !== undefined) return { address: ip.host, family: familyOf(ip) ?? '', port: ip.port };
+    if (host instanceof UNIXAddress && host.name !== null) {
+      return { address: host.name, family: '', port: 0 };
+    }
+    return {};
+  }
+
+  /**
+   * Emits `'timeout'` after `ms` milliseconds without bytes in or out (0
+   * turns it off), as `net.Socket#setTimeout`; `callback` is added as a
+   * `'timeout'` listener (removed when `ms` is 0). The socket stays open:
+   * the listener decides. Timed on the reactor given at construction.
+   */
+  setTimeout(ms: number, callback?: () => void): this {
+    if (callback !== undefined) {
+      if (ms === 0) this.removeListener('timeout', callback);
+      else this.once('timeout', callback);
+    }
+    this.#timer.set(this.destroyed ? 0 : ms / 1000);
+    return this;
+  }
+
+  /** Turns Nagle's algorithm off (`true`) or on, on TCP transports; a no-op elsewhere. */
+  setNoDelay(noDelay = true): this {
+    const t = this.#transport as { setTcpNoDelay?: (enabled: boolean) => void } | null;
+    t?.setTcpNoDelay?.(noDelay);
+    return this;
+  }
+
+  /** Turns TCP keep-alive probes on or off, on TCP transports; a no-op elsewhere. */
+  setKeepAlive(enable = false, _initialDelayMs?: number): this {
+    const t = this.#transport as { setTcpKeepAlive?: (enabled: boolean) => void } | null;
+    t?.setTcpKeepAlive?.(enable);
+    return this;
+  }
+
+  /** Lets the socket under the transport keep the process alive (a no-op without one). */
+  ref(): this {
+    handleOf(this.#transport)?.ref?.();
+    return this;
+  }
+
+  /** Lets the process exit while this connection is open (a no-op without a socket under it). */
+  unref(): this {
+    handleOf(this.#transport)?.unref?.();
+    return this;
+  }
+
+  /** Ends the writable side, then destroys once it has finished (as `net.Socket#destroySoon`). */
+  destroySoon(): void {
+    if (this.writable) this.end();
+    if (this.writableFinished) this.destroy();
+    else this.once('finish', () => this.destroy());
+  }
+
+  /** Closes at once, discarding what was not sent (`abortConnection()`). */
+  resetAndDestroy(): this {
+    const t = this.#transport;
+    if (t !== null && isStreamTransport(t) && this.#lost === null) {
+      this.#destroyCb ??= (): void => undefined;
+      this.#unregister(t);
+      t.abortConnection();
+    }
+    return this.destroy();
+  }
+
+  // ----- Duplex implementation
+
+  override _read(): void {
+    const t = this.#transport;
+    if (this.#readPaused && t !== null && this.#lost === null) {
+      this.#readPaused = false;
+      t.resumeProducing();
+    }
+  }
+
+  override _write(
+    chunk: Uint8Array,
+    _encoding: BufferEncoding,
+    cb: (err?: Error | null) => void,
+  ): void {
+    this.#send([chunk], cb);
+  }
+
+  override _writev(
+    chunks: { chunk: Uint8Array; encoding: BufferEncoding }[],
+    cb: (err?: Error | null) => void,
+  ): void {
+    this.#send(
+      chunks.map((c) => c.chunk),
+      cb,
+    );
+  }
+
+  override _final(cb: (err?: Error | null) => void): void {
+    const t = this.#transport;
+    if (this.#lost !== null) {
+      cb();
+    } else if (t === null) {
+      this.#earlyFinal = cb;
+    } else {
+      this.#finalCb = cb;
+      this.#unregister(t);
+      if (isStreamTransport(t)) t.loseWriteConnection();
+      else t.loseConnection();
+    }
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    this.#timer.set(0);
+    const t = this.#transport;
+    if (this.#lost !== null) {
+      cb(err);
+      return;
+    }
+    if (t === null) {
+      this.#destroyedEarly = true;
+      cb(err);
+      return;
+    }
+    // 'close' (which follows cb) must come after connectionLost: hold cb until then.
+    const previous = this.#destroyCb;
+    this.#destroyCb = (): void => {
+      previous?.();
+      cb(err);
+    };
+    this.#unregister(t);
+    if (err !== null && isStreamTransport(t)) t.abortConnection();
+    else t.loseConnection();
+  }
+
+  // ----- protocol side
+
+  #connect(transport: ITransport): void {
+    this.#transport = transport;
+    if (this.#destroyedEarly) {
+      if (isStreamTransport(transport)) transport.abortConnection();
+      else transport.loseConnection();
+      return;
+    }
+    transport.registerProducer(this.protocol, true);
+    this.#registered = true;
+    const early = this.#early;
+    this.#early = null;
+    if (early !== null) this.#send(early.chunks, early.cb);
+    const final = this.#earlyFinal;
+    this.#earlyFinal = null;
+    if (final !== null) this._final(final);
+    this.#timer.touch();
+    this.emit('connect');
+    this.emit('ready');
+  }
+
+  #send(chunks: (Uint8Array | string)[], cb: (err?: Error | null) => void): void {
+    const t = this.#transport;
+    if (this.#lost !== null) {
+      cb(); // the connection is gone: as a socket's, the bytes go nowhere ('close' follows)
+      return;
+    }
+    if (t === null) {
+      this.#early = { chunks, cb };
+      return;
+    }
+    for (const c of chunks) this.bytesWritten += c.length;
+    this.#timer.touch();
+    if (chunks.length === 1) t.write(chunks[0] as Uint8Array);
+    else t.writeSequence(chunks);
+    if (this.#writePaused) this.#heldWrite = cb;
+    else cb();
+  }
+
+  /** End of the readable side; 'end' comes at once if nothing is left unread (as net.Socket's). */
+  #endReadable(): void {
+    this.push(null);
+    this.read(0);
+  }
+
+  #unregister(t: ITransport): void {
+    if (!this.#registered) return;
+    this.#registered = false;
+    t.unregisterProducer();
+  }
+
+  #received(data: Uint8Array): void {
+    this.bytesRead += data.length;
+    this.#timer.touch();
+    if (!this.push(data) && !this.#readPaused) {
+      this.#readPaused = true;
+      this.#transport?.pauseProducing();
+    }
+  }
+
+  #finished(err: Error | null): void {
+    const cb = this.#finalCb;
+    this.#finalCb = null;
+    cb?.(err);
+  }
+
+  #connectionLost(reason: Failure): void {
+    this.#lost = reason;
+    this.#registered = false; // a transport drops its producer when the connection is lost
+    this.#timer.set(0);
+    const held = this.#heldWrite;
+    this.#heldWrite = null;
+    held?.();
+    this.#finished(null);
+    const destroyCb = this.#destroyCb;
+    if (destroyCb !== null) {
+      this.#destroyCb = null;
+      destroyCb();
+      return;
+    }
+    if (reason.value instanceof ConnectionDone) {
+      // Both directions are over: end both sides; autoDestroy then emits 'close' once read.
+      this.#endReadable();
+      if (!this.writableEnded) this.end();
+    } else {
+      this.destroy(reason.value instanceof Error ? reason.value : new Error(String(reason.value)));
+    }
+  }
+}
