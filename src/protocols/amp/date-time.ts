@@ -129,7 +129,7 @@ export class DateTime<O extends boolean = false> extends Argument<AmpDateTime, O
       minute: f[4] as number,
       second: f[5] as number,
       microsecond: f[6] as number,
-      offsetMinutes: m[8] === '-' ? -offset : offset,
+      offsetMinutes: m[8] === '-' && offset !== 0 ? -offset : offset,
     };
     validate(t);
     return t;
