@@ -58,7 +58,7 @@ export interface ArgumentOptions<O extends boolean> {
  * }
  * ```
  */
-export abstract class Argument<T, O extends boolean = false> implements IArgumentType<T, O> {
+export abstract class Argument<T, const O extends boolean = false> implements IArgumentType<T, O> {
   /** Whether the argument may be omitted. */
   readonly optional: O;
 
@@ -155,7 +155,7 @@ export function boxToValues(schema: ArgumentMap, box: AmpBox): Record<string, un
  * a `RangeError`. Use {@link BigInteger} (the same wire format) where values
  * may be larger.
  */
-export class Integer<O extends boolean = false> extends Argument<number, O> {
+export class Integer<const O extends boolean = false> extends Argument<number, O> {
   /** @throws {RangeError} if `value` is not a safe integer. */
   toWire(value: number): Uint8Array {
     if (!Number.isSafeInteger(value))
@@ -174,7 +174,7 @@ export class Integer<O extends boolean = false> extends Argument<number, O> {
 }
 
 /** An integer of any size as a `bigint`; the same wire format as {@link Integer}. */
-export class BigInteger<O extends boolean = false> extends Argument<bigint, O> {
+export class BigInteger<const O extends boolean = false> extends Argument<bigint, O> {
   /** Decimal ASCII. */
   toWire(value: bigint): Uint8Array {
     return encoder.encode(value.toString());
@@ -187,7 +187,7 @@ export class BigInteger<O extends boolean = false> extends Argument<bigint, O> {
 }
 
 /** Bytes, sent as they are (Twisted's `String`). */
-export class String<O extends boolean = false> extends Argument<Uint8Array, O> {
+export class String<const O extends boolean = false> extends Argument<Uint8Array, O> {
   /** The bytes themselves. */
   toWire(value: Uint8Array): Uint8Array {
     return value;
@@ -200,7 +200,7 @@ export class String<O extends boolean = false> extends Argument<Uint8Array, O> {
 }
 
 /** Text, sent as UTF-8; receiving invalid UTF-8 is a `TypeError`. */
-export class Unicode<O extends boolean = false> extends Argument<string, O> {
+export class Unicode<const O extends boolean = false> extends Argument<string, O> {
   /** UTF-8. */
   toWire(value: string): Uint8Array {
     return encoder.encode(value);
@@ -216,7 +216,7 @@ export class Unicode<O extends boolean = false> extends Argument<string, O> {
  * A float, written as Python's `str(float)` (`1.0`, `0.1`, `1e+100`, `inf`,
  * `-inf`, `nan`), so Twisted reads back the same number.
  */
-export class Float<O extends boolean = false> extends Argument<number, O> {
+export class Float<const O extends boolean = false> extends Argument<number, O> {
   /** @throws {TypeError} if `value` is not a number. */
   toWire(value: number): Uint8Array {
     if (typeof value !== 'number') throw new TypeError(`Bad float value ${typeof value}`);
@@ -233,7 +233,7 @@ const TRUE = encoder.encode('True');
 const FALSE = encoder.encode('False');
 
 /** A boolean, written `True` or `False`; anything else received is a `TypeError`. */
-export class Boolean<O extends boolean = false> extends Argument<boolean, O> {
+export class Boolean<const O extends boolean = false> extends Argument<boolean, O> {
   /** `True` or `False`. */
   toWire(value: boolean): Uint8Array {
     return value ? TRUE : FALSE;
@@ -259,7 +259,7 @@ export class Boolean<O extends boolean = false> extends Argument<boolean, O> {
  * const Scores = command({ name: 'Scores', arguments: { scores: new ListOf(new Integer()) } });
  * ```
  */
-export class ListOf<T, O extends boolean = false> extends Argument<T[], O> {
+export class ListOf<T, const O extends boolean = false> extends Argument<T[], O> {
   /** The type of each element. */
   readonly elementType: Argument<T, boolean>;
 
@@ -306,7 +306,7 @@ export class ListOf<T, O extends boolean = false> extends Argument<T[], O> {
  * const people = new AmpList({ name: new Unicode(), age: new Integer() });
  * ```
  */
-export class AmpList<S extends ArgumentMap, O extends boolean = false> extends Argument<
+export class AmpList<const S extends ArgumentMap, const O extends boolean = false> extends Argument<
   ArgumentValues<S>[],
   O
 > {

@@ -67,11 +67,9 @@ export interface CommandSpec<A extends ArgumentMap, R extends ArgumentMap, N ext
 }
 
 /** The arguments object a command takes. */
-export type ArgumentsOf<C> =
-  C extends Command<infer A> ? ArgumentValues<A> : never;
+export type ArgumentsOf<C> = C extends Command<infer A> ? ArgumentValues<A> : never;
 /** The response object a command answers with. */
-export type ResponseOf<C> =
-  C extends Command<ArgumentMap, infer R> ? ArgumentValues<R> : never;
+export type ResponseOf<C> = C extends Command<ArgumentMap, infer R> ? ArgumentValues<R> : never;
 
 /**
  * Declares a command. The argument and response types come from the

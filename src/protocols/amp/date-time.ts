@@ -102,7 +102,7 @@ const WIRE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.(\d{6})([+-])(\d
  * Twisted writes it: a zero offset is written `-00:00`, and `+` only for
  * offsets east of UTC.
  */
-export class DateTime<O extends boolean = false> extends Argument<AmpDateTime, O> {
+export class DateTime<const O extends boolean = false> extends Argument<AmpDateTime, O> {
   /** @throws {RangeError} if a field is out of range. */
   toWire(t: AmpDateTime): Uint8Array {
     validate(t);

@@ -75,7 +75,7 @@ function canonical(text: string): string {
 }
 
 /** An {@link AmpDecimal}, written as its canonical text. */
-export class Decimal<O extends boolean = false> extends Argument<AmpDecimal, O> {
+export class Decimal<const O extends boolean = false> extends Argument<AmpDecimal, O> {
   /** The canonical text, ASCII. */
   toWire(value: AmpDecimal): Uint8Array {
     return encoder.encode(value.text);
