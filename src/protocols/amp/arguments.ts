@@ -49,7 +49,7 @@ export interface ArgumentOptions<O extends boolean> {
  * // A custom type: a point sent as "x,y".
  * class Point<O extends boolean = false> extends Argument<{ x: number; y: number }, O> {
  *   toWire(p: { x: number; y: number }): Uint8Array {
- *     return new TextEncoder().encode(`${String(p.x)},${String(p.y)}`);
+ *     return new TextEncoder().encode(`${p.x.toString()},${p.y.toString()}`);
  *   }
  *   fromWire(bytes: Uint8Array): { x: number; y: number } {
  *     const [x, y] = new TextDecoder().decode(bytes).split(',').map(Number);
