@@ -88,20 +88,27 @@ export type ArgumentMap = Readonly<Record<string, IArgumentType<unknown>>>;
 /** The value type of an argument type. */
 export type ValueOf<A> = A extends IArgumentType<infer T> ? T : never;
 
-type Simplify<T> = { [K in keyof T]: T[K] } & {};
-
 /**
  * The values object for an {@link ArgumentMap}: required keys for required
  * arguments, optional keys (`?: T | undefined`) for optional ones.
  */
-export type ArgumentValues<S extends ArgumentMap> = Simplify<
-  {
-    -readonly [K in keyof S as S[K] extends { readonly optional: true } ? never : K]: ValueOf<S[K]>;
+export type ArgumentValues<S extends ArgumentMap> = {
+  [
+    K in keyof ({
+      -readonly [P in keyof S as S[P] extends { readonly optional: true } ? never : P]: ValueOf<
+        S[P]
+      >;
+    } & {
+      -readonly [P in keyof S as S[P] extends { readonly optional: true } ? P : never]?:
+        ValueOf<S[P]> | undefined;
+    })
+  ]: ({
+    -readonly [P in keyof S as S[P] extends { readonly optional: true } ? never : P]: ValueOf<S[P]>;
   } & {
-    -readonly [K in keyof S as S[K] extends { readonly optional: true } ? K : never]?:
-      ValueOf<S[K]> | undefined;
-  }
->;
+    -readonly [P in keyof S as S[P] extends { readonly optional: true } ? P : never]?:
+      ValueOf<S[P]> | undefined;
+  })[K];
+};
 
 /**
  * Writes `values` into `box` through `schema` (Twisted's
@@ -163,7 +170,7 @@ export class Integer<const O extends boolean = false> extends Argument<number, O
     return encoder.encode(value.toString());
   }
 
-  /** @throws {SyntaxError} if not an integer; {@link RangeError} if not a safe one. */
+  /** @throws {SyntaxError} if not an integer; `RangeError` if not a safe one. */
   fromWire(bytes: Uint8Array): number {
     const n = parsePythonInt(asciiDecoder.decode(bytes));
     if (n > BigInt(Number.MAX_SAFE_INTEGER) || n < BigInt(Number.MIN_SAFE_INTEGER)) {

@@ -114,7 +114,7 @@ export class DateTime<const O extends boolean = false> extends Argument<AmpDateT
     );
   }
 
-  /** @throws {SyntaxError} if not in the 32-character format; {@link RangeError} if a field is out of range. */
+  /** @throws {SyntaxError} if not in the 32-character format; `RangeError` if a field is out of range. */
   fromWire(bytes: Uint8Array): AmpDateTime {
     const text = asciiDecoder.decode(bytes);
     const m = WIRE.exec(text);
