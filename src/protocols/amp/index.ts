@@ -1,0 +1,77 @@
+/**
+ * `weft/protocols/amp`: the Asynchronous Messaging Protocol, wire-compatible
+ * with Twisted's AMP. Layered as Twisted's: {@link BoxParser} (the framer),
+ * {@link BinaryBoxProtocol} (boxes over a transport), {@link BoxDispatcher}
+ * (calls and answers) and {@link AMP} (both, with typed responders).
+ *
+ * @module
+ */
+export { AMP } from './amp.js';
+export type { AMPOptions } from './amp.js';
+export {
+  AmpList,
+  Argument,
+  BigInteger,
+  Boolean,
+  boxToValues,
+  Float,
+  Integer,
+  ListOf,
+  String,
+  Unicode,
+  valuesToBox,
+} from './arguments.js';
+export type {
+  ArgumentMap,
+  ArgumentOptions,
+  ArgumentValues,
+  IArgumentType,
+  ValueOf,
+} from './arguments.js';
+export { BinaryBoxProtocol } from './binary-box-protocol.js';
+export type { BoxReceiver, BoxSender } from './binary-box-protocol.js';
+export {
+  AmpBox,
+  ANSWER,
+  ASK,
+  BoxParser,
+  COMMAND,
+  ERROR,
+  ERROR_CODE,
+  ERROR_DESCRIPTION,
+  parseBoxes,
+  QuitBox,
+} from './box.js';
+export type { BoxParserOptions } from './box.js';
+export { command } from './command.js';
+export type {
+  AmpErrorClass,
+  ArgumentsOf,
+  Command,
+  CommandSpec,
+  ErrorMap,
+  NoArguments,
+  ResponseOf,
+} from './command.js';
+export { CommandLocator } from './command-locator.js';
+export type { TypedResponder } from './command-locator.js';
+export { dateTimeFromDate, dateTimeToDate, DateTime } from './date-time.js';
+export type { AmpDateTime } from './date-time.js';
+export { AmpDecimal, Decimal } from './decimal.js';
+export { BoxDispatcher } from './dispatcher.js';
+export type { CallResult, Responder, ResponderLocator } from './dispatcher.js';
+export {
+  AmpError,
+  BadLocalReturn,
+  InvalidSignature,
+  MalformedAmpBox,
+  MAX_KEY_LENGTH,
+  MAX_VALUE_LENGTH,
+  NoEmptyBoxes,
+  RemoteAmpError,
+  TooLong,
+  UNHANDLED_ERROR_CODE,
+  UnhandledCommand,
+  UNKNOWN_ERROR_CODE,
+  UnknownRemoteError,
+} from './errors.js';

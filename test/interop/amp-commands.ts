@@ -1,0 +1,210 @@
+/** The commands test/interop/amp_peer.py declares, and a weft peer answering them. */
+import {
+  ClientFactory,
+  Deferred,
+  type Failure,
+  type IAddress,
+  type IConnector,
+} from '../../src/index.js';
+import {
+  AMP,
+  AmpDecimal,
+  AmpList,
+  BigInteger,
+  Boolean as AmpBoolean,
+  command,
+  DateTime,
+  Decimal,
+  Float,
+  Integer,
+  ListOf,
+  String as AmpString,
+  Unicode,
+  type ArgumentsOf,
+} from '../../src/protocols/amp/index.js';
+import type { NodeReactor } from '../../src/node/index.js';
+
+/** Python's ZeroDivisionError. */
+export class ZeroDivision extends Error {}
+/** Python's RuntimeError, fatal. */
+export class Runtime extends Error {}
+
+export const Sum = command({
+  name: 'Sum',
+  arguments: { a: new Integer(), b: new Integer() },
+  response: { total: new Integer() },
+});
+export const Divide = command({
+  name: 'Divide',
+  arguments: { numerator: new Integer(), denominator: new Integer() },
+  response: { result: new Float() },
+  errors: { ZERO_DIVISION: ZeroDivision },
+});
+export const Boom = command({ name: 'Boom', fatalErrors: { BOOM: Runtime } });
+export const Nope = command({ name: 'Nope' });
+export const Note = command({
+  name: 'Note',
+  arguments: { text: new Unicode() },
+  requiresAnswer: false,
+});
+export const GetNotes = command({
+  name: 'GetNotes',
+  response: { notes: new ListOf(new Unicode()) },
+});
+export const Double = command({
+  name: 'Double',
+  arguments: { x: new Integer() },
+  response: { y: new Integer() },
+});
+export const Back = command({
+  name: 'Back',
+  arguments: { x: new Integer() },
+  response: { y: new Integer() },
+});
+
+const FIELDS = {
+  i: new BigInteger(),
+  s: new AmpString(),
+  u: new Unicode(),
+  fl: new Float(),
+  b: new AmpBoolean(),
+  l: new ListOf(new BigInteger()),
+  al: new AmpList({ n: new Integer(), note: new Unicode({ optional: true }) }),
+  dt: new DateTime(),
+  dec: new Decimal(),
+  opt: new Unicode({ optional: true }),
+};
+export const Echo = command({ name: 'Echo', arguments: FIELDS, response: FIELDS });
+
+/** Every byte value, 255 times: 65,280 bytes. */
+const everyByte = new Uint8Array(256 * 255).map((_, i) => i % 256);
+
+/** The same edge cases as amp_peer.py's EDGE_CASES. */
+export const EDGE_CASES: ArgumentsOf<typeof Echo>[] = [
+  {
+    i: 2n ** 100n,
+    s: new Uint8Array(0),
+    u: '',
+    fl: NaN,
+    b: true,
+    l: [],
+    al: [],
+    dt: {
+      year: 1,
+      month: 1,
+      day: 1,
+      hour: 0,
+      minute: 0,
+      second: 0,
+      microsecond: 0,
+      offsetMinutes: 330,
+    },
+    dec: new AmpDecimal('1.50'),
+  },
+  {
+    i: -(10n ** 40n),
+    s: everyByte,
+    u: 'καλημέρα κόσμε 🌍',
+    fl: -Infinity,
+    b: false,
+    l: [0n, -1n, 2n ** 70n],
+    al: [{ n: 7, note: 'hi' }, { n: 9 }],
+    dt: {
+      year: 9999,
+      month: 12,
+      day: 31,
+      hour: 23,
+      minute: 59,
+      second: 59,
+      microsecond: 999_999,
+      offsetMinutes: -1439,
+    },
+    dec: new AmpDecimal('-sNaN'),
+    opt: 'ü',
+  },
+  {
+    i: 0n,
+    s: new Uint8Array(65_535),
+    u: 'x',
+    fl: 1e-5,
+    b: true,
+    l: [300n],
+    al: [{ n: 1, note: 'ä' }],
+    dt: {
+      year: 2026,
+      month: 11,
+      day: 22,
+      hour: 3,
+      minute: 15,
+      second: 0,
+      microsecond: 1,
+      offsetMinutes: 0,
+    },
+    dec: new AmpDecimal('1E+2'),
+    opt: '',
+  },
+];
+
+/** The weft side of the interop tests: the same responders as amp_peer.py's Peer. */
+export class Peer extends AMP {
+  readonly notes: string[] = [];
+
+  constructor() {
+    super();
+    this.respond(Sum, ({ a, b }) => ({ total: a + b }));
+    this.respond(Divide, ({ numerator, denominator }) => {
+      if (denominator === 0) throw new ZeroDivision('division by zero');
+      return { result: numerator / denominator };
+    });
+    this.respond(Boom, () => {
+      throw new Runtime('kaboom');
+    });
+    this.respond(Note, ({ text }) => {
+      this.notes.push(text);
+      return {};
+    });
+    this.respond(GetNotes, () => ({ notes: this.notes }));
+    this.respond(Double, ({ x }) => ({ y: 2 * x }));
+    this.respond(Back, ({ x }) =>
+      this.callRemote(Double, { x }).addCallback(({ y }) => ({ y: y + 1 })),
+    );
+    this.respond(Echo, (args) => args);
+  }
+}
+
+/** A client factory that hands over the connected protocol. */
+class OneShot<P extends AMP> extends ClientFactory<P> {
+  readonly connected = new Deferred<P>();
+  readonly #make: () => P;
+
+  constructor(make: () => P) {
+    super();
+    this.noisy = false;
+    this.#make = make;
+  }
+
+  override buildProtocol(_addr: IAddress): P {
+    const p = this.#make();
+    const made = p.connectionMade.bind(p);
+    p.connectionMade = () => {
+      made();
+      this.connected.callback(p);
+    };
+    return p;
+  }
+
+  override clientConnectionFailed(_connector: IConnector, reason: Failure): void {
+    this.connected.errback(reason);
+  }
+}
+
+/** Connects `make()` to 127.0.0.1:`port`; resolves once connected. */
+export function connectAMP<P extends AMP>(
+  reactor: NodeReactor,
+  port: number,
+  make: () => P,
+): Promise<P> {
+  const factory = new OneShot(make);
+  reactor.connectTCP('127.0.0.1', port, factory, { timeout: 10 });
+  return factory.connected.asPromise();
+}

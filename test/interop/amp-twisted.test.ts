@@ -1,0 +1,166 @@
+// AMP interop with Twisted 22.4 over real TCP on 127.0.0.1, both directions: a weft client
+// against a Twisted AMP server (amp_peer.py server), and a Twisted client against a weft server
+// (amp_peer.py client). Every argument type with edge values, declared, fatal and unknown
+// errors, requiresAnswer=false, calls from the server back to the client, many calls in flight.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+import { assert, describe, it } from 'vitest';
+
+import { ConnectionDone } from '../../src/core/errors.js';
+import { Factory } from '../../src/core/protocol.js';
+import { Deferred } from '../../src/core/defer.js';
+import type { Failure } from '../../src/core/failure.js';
+import { IPv4Address } from '../../src/core/address.js';
+import { UnhandledCommand } from '../../src/protocols/amp/index.js';
+import { freshReactor } from '../node/socket-helpers.js';
+import {
+  Back,
+  Boom,
+  connectAMP,
+  Divide,
+  Echo,
+  EDGE_CASES,
+  GetNotes,
+  Nope,
+  Note,
+  Peer,
+  Runtime,
+  Sum,
+  ZeroDivision,
+} from './amp-commands.js';
+
+const PEER = fileURLToPath(new URL('amp_peer.py', import.meta.url));
+
+interface Python {
+  output: () => string;
+  waitFor: (pattern: RegExp) => Promise<RegExpMatchArray>;
+  exited: Promise<number | null>;
+  stop: () => void;
+}
+
+/** Runs amp_peer.py with `args`; killed after 30 s at the latest. */
+function python(args: string[]): Python {
+  const child = spawn('/usr/bin/python3', [PEER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  const waiters: (() => void)[] = [];
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    out += chunk;
+    for (const w of waiters.splice(0)) w();
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    err += chunk;
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  const exited = new Promise<number | null>((resolve) => {
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      for (const w of waiters.splice(0)) w();
+      resolve(code);
+    });
+  });
+  let closed = false;
+  void exited.then(() => (closed = true));
+  return {
+    output: () => `${out}\n--- stderr ---\n${err}`,
+    exited,
+    stop: () => child.kill('SIGTERM'),
+    waitFor: async (pattern) => {
+      for (;;) {
+        const m = pattern.exec(out);
+        if (m !== null) return m;
+        if (closed) throw new Error(`amp_peer.py ended first:\n${out}\n${err}`);
+        await new Promise<void>((resolve) => waiters.push(resolve));
+      }
+    },
+  };
+}
+
+/** How `d` settles, as a promise of either side. */
+async function outcome<T>(d: Deferred<T>): Promise<{ value?: T; error?: unknown }> {
+  try {
+    return { value: await d };
+  } catch (error) {
+    return { error };
+  }
+}
+
+describe('AMP interop with Twisted', () => {
+  it('weft client → Twisted server: every argument type, errors, callbacks, 200 in flight', async () => {
+    const peer = python(['server']);
+    try {
+      const port = Number((await peer.waitFor(/listening on (\d+)/))[1]);
+      const reactor = freshReactor();
+      const amp = await connectAMP(reactor, port, () => new Peer());
+      assert.deepEqual(await amp.callRemote(Sum, { a: 13, b: 81 }), { total: 94 });
+      for (const edge of EDGE_CASES) {
+        const echoed = await amp.callRemote(Echo, edge);
+        assert.deepEqual({ ...echoed, fl: String(echoed.fl) }, { ...edge, fl: String(edge.fl) });
+      }
+      const div = await outcome(amp.callRemote(Divide, { numerator: 1, denominator: 0 }));
+      assert.instanceOf(div.error, ZeroDivision);
+      assert.equal(div.error.message, 'division by zero');
+      const nope = await outcome(amp.callRemote(Nope, {}));
+      assert.instanceOf(nope.error, UnhandledCommand);
+      assert.equal(nope.error.description, "Unhandled Command: b'Nope'");
+      amp.callRemote(Note, { text: 'first' });
+      amp.callRemote(Note, { text: 'second' });
+      assert.deepEqual(await amp.callRemote(GetNotes, {}), { notes: ['first', 'second'] });
+      // The server calls Double back on this client before answering Back.
+      assert.deepEqual(await amp.callRemote(Back, { x: 20 }), { y: 41 });
+      const many = await Promise.all(
+        Array.from({ length: 200 }, (_, i) => amp.callRemote(Sum, { a: i, b: i })),
+      );
+      assert.deepEqual(
+        many.map((r) => r.total),
+        Array.from({ length: 200 }, (_, i) => 2 * i),
+      );
+      const lost = new Deferred<{ reason: Failure }>();
+      const stop = amp.boxReceiver.stopReceivingBoxes.bind(amp.boxReceiver);
+      amp.boxReceiver.stopReceivingBoxes = (reason) => {
+        stop(reason);
+        lost.callback({ reason });
+      };
+      const boom = await outcome(amp.callRemote(Boom, {}));
+      assert.instanceOf(boom.error, Runtime);
+      assert.equal(boom.error.message, 'kaboom');
+      const { reason } = await lost;
+      assert.instanceOf(reason.value, ConnectionDone);
+    } catch (e) {
+      throw new Error(`${String(e)}\n${peer.output()}`, { cause: e });
+    } finally {
+      peer.stop();
+      await peer.exited;
+    }
+  }, 60_000);
+
+  it('Twisted client → weft server: every scenario passes on the Twisted side', async () => {
+    const reactor = freshReactor();
+    const port = await reactor.listenTCP(0, Factory.forProtocol(Peer), {
+      interface: '127.0.0.1',
+    });
+    const host = port.getHost();
+    assert.instanceOf(host, IPv4Address);
+    const peer = python(['client', String(host.port)]);
+    const code = await peer.exited;
+    const out = peer.output();
+    assert.equal(code, 0, out);
+    for (const line of [
+      'ok sum',
+      'ok echo 0 ',
+      'ok echo 1 ',
+      'ok echo 2 ',
+      'ok declared error',
+      'ok unknown command',
+      'ok requiresAnswer false',
+      'ok server calls back the client',
+      'ok 200 calls in flight',
+      'ok fatal error',
+      'ok connection closed after fatal error',
+      'done',
+    ]) {
+      assert.include(out, `${line}\n`, out);
+    }
+  }, 60_000);
+});

@@ -1,0 +1,111 @@
+/**
+ * Type tests for AMP commands: argument and response types are inferred
+ * from the declarations. The `expectTypeOf` assertions and `@ts-expect-error`
+ * lines are checked by `tsc -p tsconfig.json --noEmit`; vitest runs the file
+ * too.
+ */
+import { describe, expectTypeOf, it } from 'vitest';
+
+import { Deferred, succeed } from '../../src/core/index.js';
+import {
+  AMP,
+  AmpList,
+  BigInteger,
+  Boolean as AmpBoolean,
+  command,
+  DateTime,
+  Decimal,
+  Float,
+  Integer,
+  ListOf,
+  String as AmpString,
+  Unicode,
+} from '../../src/protocols/amp/index.js';
+import type {
+  AmpDateTime,
+  AmpDecimal,
+  ArgumentsOf,
+  CallResult,
+  ResponseOf,
+} from '../../src/protocols/amp/index.js';
+
+const Sum = command({
+  name: 'Sum',
+  arguments: { a: new Integer(), b: new Integer() },
+  response: { total: new Integer() },
+});
+
+const _Everything = command({
+  name: 'Everything',
+  arguments: {
+    i: new Integer(),
+    big: new BigInteger(),
+    s: new AmpString(),
+    u: new Unicode(),
+    f: new Float(),
+    b: new AmpBoolean(),
+    list: new ListOf(new Unicode()),
+    records: new AmpList({ n: new Integer(), note: new Unicode({ optional: true }) }),
+    when: new DateTime(),
+    amount: new Decimal(),
+    maybe: new Unicode({ optional: true }),
+  },
+});
+
+const _Note = command({ name: 'Note', arguments: { text: new Unicode() }, requiresAnswer: false });
+
+describe('AMP command types', () => {
+  it('types callRemote by the command: Deferred of the response', () => {
+    const amp = new AMP();
+    const call = (): Deferred<{ total: number }> => amp.callRemote(Sum, { a: 1, b: 2 });
+    expectTypeOf(call).returns.toEqualTypeOf<Deferred<{ total: number }>>();
+    expectTypeOf<ResponseOf<typeof Sum>>().toEqualTypeOf<{ total: number }>();
+  });
+
+  it('rejects a wrong, missing or extra argument at compile time', () => {
+    const amp = new AMP();
+    const calls = [
+      // @ts-expect-error a is a number
+      () => amp.callRemote(Sum, { a: '1', b: 2 }),
+      // @ts-expect-error b is missing
+      () => amp.callRemote(Sum, { a: 1 }),
+      // @ts-expect-error c is not an argument
+      () => amp.callRemote(Sum, { a: 1, b: 2, c: 3 }),
+    ];
+    expectTypeOf(calls).toBeArray();
+  });
+
+  it('maps every argument type to its value type, optional ones optional', () => {
+    expectTypeOf<ArgumentsOf<typeof _Everything>>().toEqualTypeOf<{
+      i: number;
+      big: bigint;
+      s: Uint8Array;
+      u: string;
+      f: number;
+      b: boolean;
+      list: string[];
+      records: { n: number; note?: string | undefined }[];
+      when: AmpDateTime;
+      amount: AmpDecimal;
+      maybe?: string | undefined;
+    }>();
+  });
+
+  it('returns nothing for a command that requires no answer', () => {
+    expectTypeOf<CallResult<typeof _Note>>().toEqualTypeOf<undefined>();
+  });
+
+  it('types responders: arguments in, response (or a Deferred or promise of it) out', () => {
+    const amp = new AMP();
+    amp.respond(Sum, ({ a, b }) => {
+      expectTypeOf(a).toEqualTypeOf<number>();
+      return { total: a + b };
+    });
+    amp.respond(Sum, ({ a }) => succeed({ total: a }));
+    amp.respond(Sum, async ({ a }) => Promise.resolve({ total: a }));
+    // @ts-expect-error total must be a number
+    amp.respond(Sum, () => ({ total: 'three' }));
+    // @ts-expect-error the response needs total
+    amp.respond(Sum, () => ({}));
+  });
+});
