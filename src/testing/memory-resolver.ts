@@ -103,7 +103,7 @@ function lookupFailed(name: string, code: string): DNSLookupError {
  * const reactor = new MemoryReactorClock();
  * reactor.installNameResolver(new MemoryResolver({ 'example.com': ['192.0.2.1', '2001:db8::1'] }));
  * const addresses = successResultOf(reactor.resolve('example.com', { port: 80 }));
- * console.log(addresses.map(String)); // IPv4Address(TCP, '192.0.2.1', 80), IPv6Address(...)
+ * console.log(addresses.map((a) => a.toString())); // IPv4Address(TCP, '192.0.2.1', 80), IPv6Address(...)
  * ```
  */
 export class MemoryResolver implements IHostnameResolver {
