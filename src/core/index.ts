@@ -64,6 +64,8 @@ export type { FailureJSON } from './log-json.js';
 export { LogBeginner } from './log-beginner.js';
 export type { BeginLoggingOptions, LogBeginnerOptions } from './log-beginner.js';
 export type {
+  ClientAuthenticationMode,
+  ClientTLSOptions,
   ConnectorState,
   ConnectTCPOptions,
   ConnectUNIXOptions,
@@ -80,19 +82,32 @@ export type {
   IPushProducer,
   IReactor,
   IReactorCore,
+  IReactorSSL,
   IReactorTCP,
   IReactorTime,
   IReactorUNIX,
   IStreamTransport,
   ITCPTransport,
+  ITLSTransport,
   ITransport,
   ListenTCPOptions,
   ListenUNIXOptions,
+  PEMSource,
+  ServerTLSOptions,
+  StartTLSOptions,
   SystemEventPhase,
   SystemEventType,
+  TLSCommonOptions,
+  TLSKeyPair,
+  TLSPeerCertificate,
+  TLSVersion,
   TriggerId,
 } from './interfaces/index.js';
-export { isHalfCloseableProtocol, isPushProducer } from './interfaces/index.js';
+export {
+  isHalfCloseableProtocol,
+  isHandshakeListener,
+  isPushProducer,
+} from './interfaces/index.js';
 export { HostnameAddress, IPv4Address, IPv6Address, ipAddress, UNIXAddress } from './address.js';
 export type { IAddress, IPTransportType } from './address.js';
 export { ClientFactory, Factory, Protocol } from './protocol.js';
@@ -153,3 +168,9 @@ export {
   WeftError,
 } from './errors.js';
 export type { WeftErrorOptions } from './errors.js';
+export {
+  CertificateVerificationError,
+  TLSError,
+  TLSHandshakeError,
+  TLSOptionsError,
+} from './tls-errors.js';

@@ -14,5 +14,7 @@ export { ConnectAttempt, Connector } from './connector.js';
 export { TCPConnector, TCPPort, TCPTransport } from './tcp.js';
 export { UNIXConnector, UNIXPort, UNIXTransport } from './unix.js';
 export { connectErrorFrom, connectionLostFrom } from './errors.js';
+export { TLSConnector, TLSPort } from './tls.js';
+export { tlsErrorFrom } from './tls-errors.js';
 export { resolveHost } from './resolver.js';
 export type { ResolvedAddress } from './resolver.js';

@@ -20,10 +20,12 @@ import type {
   ListenTCPOptions,
   ListenUNIXOptions,
 } from '../core/interfaces/reactor.js';
+import type { ClientTLSOptions, IReactorSSL, ServerTLSOptions } from '../core/interfaces/tls.js';
 import type { IListeningPort } from '../core/interfaces/transport.js';
 import { ReactorBase } from '../core/reactor-base.js';
 import type { Selectable, SocketContext } from './stream-transport.js';
 import { listenTCP, TCPConnector } from './tcp.js';
+import { listenSSL, TLSConnector } from './tls.js';
 import { listenUNIX, UNIXConnector } from './unix.js';
 
 /** Longest single host wait Node allows (2^31-1 ms); longer waits re-arm on waking. */
@@ -58,7 +60,7 @@ export interface RunOptions {
  * reactor.callLater(1.5, () => console.log('a second and a half later'));
  * ```
  */
-export class NodeReactor extends ReactorBase implements IReactorTCP, IReactorUNIX {
+export class NodeReactor extends ReactorBase implements IReactorTCP, IReactorUNIX, IReactorSSL {
   /** Every open connection, port and connection attempt, closed by `disconnectAll` at shutdown. */
   readonly #sockets: SocketContext = { reactor: this, selectables: new Set<Selectable>() };
   #timer: NodeJS.Timeout | null = null;
@@ -188,6 +190,38 @@ export class NodeReactor extends ReactorBase implements IReactorTCP, IReactorUNI
     options?: ConnectUNIXOptions,
   ): UNIXConnector {
     const connector = new UNIXConnector(this.#sockets, path, factory, options);
+    connector.connect();
+    return connector;
+  }
+
+  /**
+   * Listens on TCP `port` with TLS (see docs/tls.md): as
+   * {@link NodeReactor.listenTCP}, each connection speaking TLS as the
+   * server with `tlsOptions`' certificate. Fails with `TLSOptionsError` when
+   * a certificate or key cannot be read or used.
+   */
+  listenSSL(
+    port: number,
+    factory: IProtocolFactory,
+    tlsOptions: ServerTLSOptions,
+    options?: ListenTCPOptions,
+  ): Deferred<IListeningPort> {
+    return listenSSL(this.#sockets, port, factory, tlsOptions, options);
+  }
+
+  /**
+   * Connects to `host` at `port` with TLS (see docs/tls.md): as
+   * {@link NodeReactor.connectTCP}; the server's certificate is verified
+   * for `tlsOptions.hostname ?? host` unless `tlsOptions.verify` is `false`.
+   */
+  connectSSL(
+    host: string,
+    port: number,
+    factory: IProtocolFactory,
+    tlsOptions: ClientTLSOptions,
+    options?: ConnectTCPOptions,
+  ): TLSConnector {
+    const connector = new TLSConnector(this.#sockets, host, port, factory, tlsOptions, options);
     connector.connect();
     return connector;
   }
