@@ -6,12 +6,7 @@ import { describe, expect, it } from 'vitest';
 
 import { ConnectionClosed, ConnectionDone } from '../../src/core/errors.js';
 import type { Failure } from '../../src/core/failure.js';
-import type {
-  ClientTLSOptions,
-  IHandshakeListener,
-  ITLSTransport,
-  ServerTLSOptions,
-} from '../../src/core/interfaces/index.js';
+import type { ClientTLSOptions, ServerTLSOptions } from '../../src/core/interfaces/index.js';
 import {
   CertificateVerificationError,
   TLSError,
@@ -23,29 +18,15 @@ import type { NodeReactor } from '../../src/node/reactor.js';
 import { LogCapture } from '../../src/testing/log-capture.js';
 import type { TestCertificates } from '../support/tls-certs.js';
 import { testCertificates } from '../support/tls-certs.js';
+import { TLSRecorder } from './tls-helpers.js';
 import {
   errorName,
   freshReactor,
-  later,
   portNumber,
   Recorder,
   RecordingClientFactory,
   RecordingFactory,
 } from './socket-helpers.js';
-
-/** A recorder that also records `handshakeCompleted` (as 'handshake' in `events`). */
-export class TLSRecorder extends Recorder<ITLSTransport> implements IHandshakeListener {
-  readonly #handshake = later();
-
-  get handshake(): Promise<undefined> {
-    return this.#handshake.promise;
-  }
-
-  handshakeCompleted(): void {
-    this.events.push('handshake');
-    this.#handshake.resolve(undefined);
-  }
-}
 
 /** Writes a greeting from connectionMade, before any handshake. */
 class Greeter extends TLSRecorder {
@@ -67,7 +48,6 @@ async function tlsPair(
   clientOptions: ClientTLSOptions,
   options: PairOptions = {},
 ): Promise<{
-  port: TLSPort;
   server: TLSRecorder;
   client: TLSRecorder;
   clientFactory: RecordingClientFactory<TLSRecorder>;
@@ -80,7 +60,7 @@ async function tlsPair(
   reactor.connectSSL('127.0.0.1', portNumber(port), clientFactory, clientOptions);
   const [server, client] = await Promise.all([serverFactory.connection(0), clientFactory.made]);
   expect(port).toBeInstanceOf(TLSPort);
-  return { port: port as TLSPort, server, client, clientFactory };
+  return { server, client, clientFactory };
 }
 
 /** The error a Failure wraps. */
