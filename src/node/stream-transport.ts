@@ -466,6 +466,30 @@ export abstract class StreamTransport implements IStreamTransport, Selectable {
   }
 
   /**
+   * The peer closed its side and the protocol is not half-closeable: closes
+   * at once with `ConnectionDone` (TCP). TLS answers with its own close first.
+   */
+  protected peerClosed(): void {
+    this.#closeWith(new Failure(new ConnectionDone()));
+  }
+
+  /**
+   * Closes after sending what this turn wrote and shutting the write side
+   * (TLS: close_notify), without waiting for a producer; `ConnectionDone`.
+   */
+  protected closeAfterWriteSide(): void {
+    const socket = this.#socket;
+    if (this.#lost || socket.destroyed) return;
+    this.#disconnecting = true;
+    this.#writeClosed = true;
+    this.#closeRequest = CLOSE_FULL;
+    socket.pause();
+    // 'finish' then destroys (CLOSE_FULL); a write side already shut is not shut again.
+    if (socket.writableFinished) socket.destroy();
+    else socket.end();
+  }
+
+  /**
    * Starts a switch to a new socket: hands this turn's writes to the current
    * socket now, holds later ones (in order) until
    * {@link StreamTransport.replaceSocket}, and stops reading, so what the
@@ -568,7 +592,7 @@ export abstract class StreamTransport implements IStreamTransport, Selectable {
         this.#callbackFailed(e, protocol, 'readConnectionLost');
       }
     } else {
-      this.#closeWith(new Failure(new ConnectionDone()));
+      this.peerClosed();
     }
   }
 

@@ -41,6 +41,8 @@ interface TLSState {
   readonly raw: Socket;
   readonly socket: TLSSocket;
   handshakeDone: boolean;
+  /** The peer's certificate, read at the handshake (the socket forgets it once closed). */
+  peerCertificate: TLSPeerCertificate | null;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -173,7 +175,7 @@ export class TCPTransport extends StreamTransport implements ITLSTransport {
   /** The peer's certificate once the handshake is done, if it sent one; else `null`. */
   getPeerCertificate(): TLSPeerCertificate | null {
     const tls = this.#tls;
-    return !tls?.handshakeDone ? null : peerCertificateOf(tls.socket);
+    return tls?.peerCertificate ?? null;
   }
 
   /**
@@ -242,7 +244,7 @@ export class TCPTransport extends StreamTransport implements ITLSTransport {
     server: boolean,
     clientAuthentication: ClientAuthenticationMode,
   ): void {
-    const tls: TLSState = { raw, socket, handshakeDone: false };
+    const tls: TLSState = { raw, socket, handshakeDone: false, peerCertificate: null };
     this.#tls = tls;
     const done = (): void => {
       const rejected = clientCertificateError(socket, clientAuthentication);
@@ -251,6 +253,7 @@ export class TCPTransport extends StreamTransport implements ITLSTransport {
         return;
       }
       tls.handshakeDone = true;
+      tls.peerCertificate = peerCertificateOf(socket);
       const protocol = this.protocol;
       if (this.connected && isHandshakeListener(protocol)) {
         this.callProtocol('handshakeCompleted', () => {
@@ -265,6 +268,12 @@ export class TCPTransport extends StreamTransport implements ITLSTransport {
   protected override lostReason(err: Error): Error {
     const tls = this.#tls;
     return tls === null ? super.lostReason(err) : tlsErrorFrom(err, tls.handshakeDone);
+  }
+
+  protected override peerClosed(): void {
+    // As Twisted's TLS: answer the peer's close_notify with ours, then close.
+    if (this.#tls === null) super.peerClosed();
+    else this.closeAfterWriteSide();
   }
 
   protected override endReason(): Error | null {
