@@ -24,6 +24,7 @@ import {
   portNumber,
   RecordingClientFactory,
   RecordingFactory,
+  tcpTransport,
 } from './socket-helpers.js';
 import { TLSRecorder } from './tls-helpers.js';
 
@@ -231,58 +232,82 @@ describe('TCPTransport.startTLS', () => {
     expect((await client.lost).value).toBeInstanceOf(ConnectionDone);
   });
 
-  it('sends what was written before the call in clear and what was written after encrypted (Node TLS server peer)', async () => {
-    await ready;
-    const received = later<{ clear: string; secret: string }>();
-    const context = createSecureContext({
-      cert: certs.server.certificate,
-      key: certs.server.privateKey,
-    });
-    const port = await nodeServer((raw) => {
-      let clear = '';
-      // No setEncoding on a socket TLS will take over: Node's TLS must get its buffered bytes raw.
-      const onData = (chunk: Buffer): void => {
-        clear += chunk.toString('latin1');
-        const at = clear.indexOf('switch\n');
-        if (at < 0) return;
-        raw.removeListener('data', onData);
-        raw.pause();
-        const behind = clear.slice(at + 'switch\n'.length);
-        if (behind.length > 0) raw.unshift(Buffer.from(behind, 'latin1'));
-        const secure = new TLSSocket(raw, { isServer: true, secureContext: context });
-        let secret = '';
-        secure.setEncoding('utf8');
-        secure.on('data', (text: string) => {
-          secret += text;
-        });
-        secure.on('end', () => {
-          received.resolve({ clear: clear.slice(0, at), secret });
-          secure.end();
-        });
-      };
-      raw.on('data', onData);
-    });
-    const reactor = freshReactor();
-    class Client extends Lines {
-      override connectionMade(): void {
-        super.connectionMade();
-        this.transport.write('one in clear\n');
-        this.transport.write('switch\n');
-        this.transport.startTLS({ trustRoot: certs.ca, hostname: 'localhost' });
-        this.transport.write('one encrypted\n');
-        this.transport.writeSequence(['two ', 'encrypted\n']);
-        this.transport.loseConnection();
+  it.each([
+    ['a few clear bytes', 0],
+    ['8 MiB of clear bytes still queued for the OS', 8 * 1024 * 1024],
+  ])(
+    'sends what was written before the call in clear and what was written after encrypted, after %s (Node TLS server peer)',
+    async (_what, bulk) => {
+      await ready;
+      const received = later<{ clearBytes: number; clearTail: string; secret: string }>();
+      const context = createSecureContext({
+        cert: certs.server.certificate,
+        key: certs.server.privateKey,
+      });
+      const marker = Buffer.from('switch\n');
+      const port = await nodeServer((raw) => {
+        const chunks: Buffer[] = [];
+        let seen = 0;
+        // No setEncoding on a socket TLS will take over: Node's TLS must get its buffered bytes raw.
+        const onData = (chunk: Buffer): void => {
+          chunks.push(chunk);
+          seen += chunk.length;
+          const tail = Buffer.concat(chunks.slice(-2));
+          const inTail = tail.indexOf(marker);
+          if (inTail < 0) return;
+          raw.removeListener('data', onData);
+          raw.pause();
+          const at = seen - tail.length + inTail;
+          const all = Buffer.concat(chunks);
+          const behind = all.subarray(at + marker.length);
+          if (behind.length > 0) raw.unshift(behind);
+          const secure = new TLSSocket(raw, { isServer: true, secureContext: context });
+          let secret = '';
+          secure.setEncoding('utf8');
+          secure.on('data', (text: string) => {
+            secret += text;
+          });
+          secure.on('end', () => {
+            const clear = all.subarray(0, at);
+            received.resolve({
+              clearBytes: clear.length,
+              clearTail: clear.subarray(-13).toString('latin1'),
+              secret,
+            });
+            secure.end();
+          });
+        };
+        raw.on('data', onData);
+      });
+      const reactor = freshReactor();
+      let queued = -1;
+      class Client extends Lines {
+        override connectionMade(): void {
+          super.connectionMade();
+          if (bulk > 0) this.transport.write(new Uint8Array(bulk).fill(0x2e));
+          this.transport.write('one in clear\n');
+          this.transport.write('switch\n');
+          this.transport.startTLS({ trustRoot: certs.ca, hostname: 'localhost' });
+          queued = tcpTransport(this.transport).getHandle().writableLength;
+          this.transport.write('one encrypted\n');
+          this.transport.writeSequence(['two ', 'encrypted\n']);
+          this.transport.loseConnection();
+        }
       }
-    }
-    const factory = new RecordingClientFactory(Client);
-    reactor.connectTCP('127.0.0.1', port, factory);
-    const client = await factory.made;
-    const got = await received.promise;
-    expect(got.clear).toBe('one in clear\n');
-    expect(got.secret).toBe('one encrypted\ntwo encrypted\n');
-    expect((await client.lost).value).toBeInstanceOf(ConnectionDone);
-    expect(client.events).toContain('handshake');
-  });
+      const factory = new RecordingClientFactory(Client);
+      reactor.connectTCP('127.0.0.1', port, factory);
+      const client = await factory.made;
+      const got = await received.promise;
+      if (bulk > 0) expect(queued).toBeGreaterThan(0); // the switch had to wait for the OS
+      expect(got).toEqual({
+        clearBytes: bulk + 13,
+        clearTail: 'one in clear\n',
+        secret: 'one encrypted\ntwo encrypted\n',
+      });
+      expect((await client.lost).value).toBeInstanceOf(ConnectionDone);
+      expect(client.events).toContain('handshake');
+    },
+  );
 
   it('holds writes in order while certificate files are read, then sends them encrypted before closing', async () => {
     await ready;
