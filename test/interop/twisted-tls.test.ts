@@ -139,7 +139,7 @@ describe('weft TLS with Twisted TLS peers', () => {
     }
     const factory = new RecordingClientFactory(Client);
     reactor.connectTCP('127.0.0.1', Number(port), factory);
-    const client = (await factory.made);
+    const client = await factory.made;
     await client.lost;
     expect(client.lines).toEqual(['IN CLEAR', 'OK', 'NOW ENCRYPTED']);
     expect(client.events).toContain('handshake');
