@@ -16,5 +16,6 @@ export { UNIXConnector, UNIXPort, UNIXTransport } from './unix.js';
 export { connectErrorFrom, connectionLostFrom } from './errors.js';
 export { TLSConnector, TLSPort } from './tls.js';
 export { tlsErrorFrom } from './tls-errors.js';
+export type { ClientTLSContext, ServerTLSContext } from './tls-options.js';
 export { resolveHost } from './resolver.js';
 export type { ResolvedAddress } from './resolver.js';
