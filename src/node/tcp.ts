@@ -212,10 +212,17 @@ export class TCPTransport extends StreamTransport implements ITLSTransport {
     const wrap = (loaded: ServerTLSContext | ClientTLSContext): void => {
       afterFlush(raw, () => {
         if (raw.destroyed || !this.connected) return;
-        if (received !== undefined && received.length > 0) raw.unshift(received);
-        const socket = server
-          ? wrapServer(raw, loaded as ServerTLSContext)
-          : wrapClient(raw, loaded, this.#peer.host);
+        let socket: TLSSocket;
+        try {
+          // Throws once the peer's close was already read (nothing can follow it).
+          if (received !== undefined && received.length > 0) raw.unshift(received);
+          socket = server
+            ? wrapServer(raw, loaded as ServerTLSContext)
+            : wrapClient(raw, loaded, this.#peer.host);
+        } catch (e) {
+          this.closeWithError(tlsErrorFrom(e, false));
+          return;
+        }
         const mode = server ? (options as ServerTLSOptions).clientAuthentication : undefined;
         this.useTLS(raw, socket, server, mode ?? 'none');
         this.#switching = false;

@@ -15,7 +15,7 @@ import type {
   ServerTLSOptions,
   StartTLSOptions,
 } from '../../src/core/interfaces/index.js';
-import { CertificateVerificationError } from '../../src/core/tls-errors.js';
+import { CertificateVerificationError, TLSHandshakeError } from '../../src/core/tls-errors.js';
 import type { TestCertificates } from '../support/tls-certs.js';
 import { testCertificates } from '../support/tls-certs.js';
 import {
@@ -360,6 +360,24 @@ describe('TCPTransport.startTLS', () => {
     expect(reason.value).toBeInstanceOf(CertificateVerificationError);
     expect((reason.value as CertificateVerificationError).code).toBe('DEPTH_ZERO_SELF_SIGNED_CERT');
     await server.lost;
+  });
+
+  it("ends the connection with TLSHandshakeError when TLS is started after the peer's close was read", async () => {
+    await ready;
+    class HalfOpen extends Lines {
+      readConnectionLost(): void {
+        this.transport.startTLS(certs.server, { received: new Uint8Array([0x16]) });
+      }
+      writeConnectionLost(): void {
+        // Not used.
+      }
+    }
+    const { server, client } = await tcpPair(HalfOpen, Lines);
+    client.transport.loseWriteConnection();
+    const reason = await server.lost;
+    expect(reason.value).toBeInstanceOf(TLSHandshakeError);
+    expect((reason.value as TLSHandshakeError).code).toBe('ERR_STREAM_UNSHIFT_AFTER_END_EVENT');
+    await client.lost;
   });
 
   it('refuses to start twice, on a closing connection, or as a server without a certificate', async () => {
