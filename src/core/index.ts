@@ -65,6 +65,8 @@ export { LogBeginner } from './log-beginner.js';
 export type { BeginLoggingOptions, LogBeginnerOptions } from './log-beginner.js';
 export type {
   AddressType,
+  ClientAuthenticationMode,
+  ClientTLSOptions,
   ConnectorState,
   ConnectTCPOptions,
   IHostnameResolver,
@@ -90,6 +92,7 @@ export type {
   IPushProducer,
   IReactor,
   IReactorCore,
+  IReactorSSL,
   IReactorTCP,
   IReactorTime,
   IReactorUNIX,
@@ -102,11 +105,19 @@ export type {
   ProcessSignal,
   SpawnProcessOptions,
   ITCPTransport,
+  ITLSTransport,
   ITransport,
   ListenTCPOptions,
   ListenUNIXOptions,
+  PEMSource,
+  ServerTLSOptions,
+  StartTLSOptions,
   SystemEventPhase,
   SystemEventType,
+  TLSCommonOptions,
+  TLSKeyPair,
+  TLSPeerCertificate,
+  TLSVersion,
   TriggerId,
 } from './interfaces/index.js';
 export type {
@@ -119,7 +130,11 @@ export type {
   ListenMulticastOptions,
   ListenUDPOptions,
 } from './interfaces/index.js';
-export { isHalfCloseableProtocol, isPushProducer } from './interfaces/index.js';
+export {
+  isHalfCloseableProtocol,
+  isHandshakeListener,
+  isPushProducer,
+} from './interfaces/index.js';
 export { HostnameAddress, IPv4Address, IPv6Address, ipAddress, UNIXAddress } from './address.js';
 export type { IAddress, IPTransportType } from './address.js';
 export { ClientFactory, Factory, Protocol } from './protocol.js';
@@ -223,3 +238,9 @@ export {
   ProtocolProcessAdapter,
 } from './process-protocol.js';
 export type { ProtocolProcessAdapterOptions } from './process-protocol.js';
+export {
+  CertificateVerificationError,
+  TLSError,
+  TLSHandshakeError,
+  TLSOptionsError,
+} from './tls-errors.js';

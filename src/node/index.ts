@@ -63,3 +63,6 @@ export { deferToWorker } from './threads.js';
 export { callFromThread, isTransfer, transfer } from './worker-side.js';
 export type { Transfer } from './worker-side.js';
 export { WorkerCrashError, WorkerError } from './worker-errors.js';
+export { TLSConnector, TLSPort } from './tls.js';
+export { tlsErrorFrom } from './tls-errors.js';
+export type { ClientTLSContext, ServerTLSContext } from './tls-options.js';

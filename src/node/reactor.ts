@@ -20,6 +20,7 @@ import type {
   ListenTCPOptions,
   ListenUNIXOptions,
 } from '../core/interfaces/reactor.js';
+import type { ClientTLSOptions, IReactorSSL, ServerTLSOptions } from '../core/interfaces/tls.js';
 import type { IListeningPort } from '../core/interfaces/transport.js';
 import type {
   IProcessProtocol,
@@ -39,6 +40,7 @@ import { Process } from './process.js';
 import { NodeResolver } from './resolver.js';
 import type { Selectable, SocketContext } from './stream-transport.js';
 import { listenTCP, TCPConnector } from './tcp.js';
+import { listenSSL, TLSConnector } from './tls.js';
 import { listenUNIX, UNIXConnector } from './unix.js';
 import { listenMulticast, type MulticastPort } from './multicast.js';
 import { listenUDP, type UDPPort } from './udp.js';
@@ -78,7 +80,7 @@ export interface RunOptions {
  */
 export class NodeReactor
   extends ReactorBase
-  implements IReactorTCP, IReactorUNIX, IReactorProcess, IReactorUDP, IReactorMulticast
+  implements IReactorTCP, IReactorUNIX, IReactorSSL, IReactorProcess, IReactorUDP, IReactorMulticast
 {
   /** Every open connection, port and connection attempt, closed by `disconnectAll` at shutdown. */
   readonly #sockets: SocketContext = { reactor: this, selectables: new Set<Selectable>() };
@@ -287,6 +289,46 @@ export class NodeReactor
     options: SpawnProcessOptions = {},
   ): Process {
     return new Process(this.#sockets, processProtocol, executable, args, options);
+  }
+
+  /**
+   * Listens on TCP `port` with TLS (see docs/tls.md): as
+   * {@link NodeReactor.listenTCP}, each connection speaking TLS as the
+   * server with `tlsOptions`' certificate. Fails with `TLSOptionsError` when
+   * a certificate or key cannot be read or used.
+   */
+  listenSSL(
+    port: number,
+    factory: IProtocolFactory,
+    tlsOptions: ServerTLSOptions,
+    options?: ListenTCPOptions,
+  ): Deferred<IListeningPort> {
+    return listenSSL(this.#sockets, port, factory, tlsOptions, options);
+  }
+
+  /**
+   * Connects to `host` at `port` with TLS (see docs/tls.md): as
+   * {@link NodeReactor.connectTCP}; the server's certificate is verified
+   * for `tlsOptions.hostname ?? host` unless `tlsOptions.verify` is `false`.
+   */
+  connectSSL(
+    host: string,
+    port: number,
+    factory: IProtocolFactory,
+    tlsOptions: ClientTLSOptions,
+    options?: ConnectTCPOptions,
+  ): TLSConnector {
+    const connector = new TLSConnector(
+      this.#sockets,
+      host,
+      port,
+      factory,
+      tlsOptions,
+      options,
+      this,
+    );
+    connector.connect();
+    return connector;
   }
 
   /**

@@ -111,7 +111,7 @@ export abstract class StreamTransport<S extends Duplex = Socket>
 {
   /** The protocol this transport delivers to. */
   readonly protocol: IProtocol;
-  readonly #socket: S;
+  #socket: S;
   readonly #context: SocketContext;
   readonly #onLost: ((reason: Failure) => void) | undefined;
   /** Why the connection ended, once known: the first cause wins. */
@@ -131,6 +131,10 @@ export abstract class StreamTransport<S extends Duplex = Socket>
   #closeScheduled = false;
   /** Whether writes of this turn are being collected (socket corked, uncork queued). */
   #corked = false;
+  /** Whether reading is paused by `pauseProducing()` (kept across a socket switch). */
+  #readPaused = false;
+  /** Writes held while the connection moves to a new socket (STARTTLS), in order; else null. */
+  #held: (Uint8Array | string)[] | null = null;
 
   /**
    * @param socket - a connected socket (or any byte-mode Duplex), made with `allowHalfOpen: true`.
@@ -176,7 +180,7 @@ export abstract class StreamTransport<S extends Duplex = Socket>
   static #onError(this: Duplex, err: Error): void {
     const t = (this as OwnedSocket)[kTransport];
     // Node destroys the socket after an error; 'close' follows and reports this reason.
-    if (t.#reason === null) t.#reason = new Failure(connectionLostFrom(err));
+    if (t.#reason === null) t.#reason = new Failure(t.lostReason(err));
   }
 
   static #onClose(this: Duplex): void {
@@ -213,16 +217,8 @@ export abstract class StreamTransport<S extends Duplex = Socket>
    * @internal
    */
   start(): void {
-    const socket = this.#socket as Duplex as OwnedSocket;
-    socket[kTransport] = this;
-    // Listeners stay attached for the socket's whole life, so no late 'error' goes unhandled.
-    socket.on('error', StreamTransport.#onError);
-    socket.on('close', StreamTransport.#onClose);
-    socket.on('end', StreamTransport.#onEnd);
-    socket.on('finish', StreamTransport.#onFinish);
-    socket.on('drain', StreamTransport.#onDrain);
     // No data can arrive before this turn ends, so connectionMade (below) still comes first.
-    socket.on('data', StreamTransport.#onData);
+    this.#attach(this.#socket);
     this.#context.selectables.add(this);
     this.#connected = true;
     try {
@@ -230,6 +226,17 @@ export abstract class StreamTransport<S extends Duplex = Socket>
     } catch (e) {
       this.#callbackFailed(e, this.protocol, 'connectionMade');
     }
+  }
+
+  #attach(socket: Duplex): void {
+    (socket as OwnedSocket)[kTransport] = this;
+    // Listeners stay attached for the socket's whole life, so no late 'error' goes unhandled.
+    socket.on('error', StreamTransport.#onError);
+    socket.on('close', StreamTransport.#onClose);
+    socket.on('end', StreamTransport.#onEnd);
+    socket.on('finish', StreamTransport.#onFinish);
+    socket.on('drain', StreamTransport.#onDrain);
+    socket.on('data', StreamTransport.#onData);
   }
 
   /** The socket underneath (Twisted's `getHandle()`): for options weft does not cover. */
@@ -279,6 +286,10 @@ export abstract class StreamTransport<S extends Duplex = Socket>
    */
   write(data: Uint8Array | string): void {
     if (this.#writeClosed || data.length === 0) return;
+    if (this.#held !== null) {
+      this.#held.push(data);
+      return;
+    }
     const socket = this.#socket;
     if (!this.#corked) {
       this.#corked = true;
@@ -413,12 +424,14 @@ export abstract class StreamTransport<S extends Duplex = Socket>
 
   /** Stops reading from the peer until {@link StreamTransport.resumeProducing}. */
   pauseProducing(): void {
+    this.#readPaused = true;
     if (!this.#lost) this.#socket.pause();
   }
 
   /** Reads from the peer again (only while connected and not disconnecting). */
   resumeProducing(): void {
-    if (this.#connected && !this.#disconnecting) this.#socket.resume();
+    this.#readPaused = false;
+    if (this.#connected && !this.#disconnecting && this.#held === null) this.#socket.resume();
   }
 
   /** Closes the connection, as `loseConnection()`. */
@@ -440,18 +453,109 @@ export abstract class StreamTransport<S extends Duplex = Socket>
     this.#connectionLost(new Failure(new ConnectionLost()));
   }
 
+  // ----- for subclasses: error mapping and moving onto a new socket (STARTTLS)
+
+  /** The `connectionLost` reason for a socket error: `ConnectionLost` with its code, on TCP. */
+  protected lostReason(err: Error): Error {
+    return connectionLostFrom(err);
+  }
+
+  /**
+   * The error to end the connection with if the peer closes its side now, or
+   * `null` when that is an ordinary close (TLS: one mid-handshake is not).
+   */
+  protected endReason(): Error | null {
+    return null;
+  }
+
+  /**
+   * The peer closed its side and the protocol is not half-closeable: closes
+   * at once with `ConnectionDone` (TCP). TLS answers with its own close first.
+   */
+  protected peerClosed(): void {
+    this.#closeWith(new Failure(new ConnectionDone()));
+  }
+
+  /**
+   * Closes after sending what this turn wrote and shutting the write side
+   * (TLS: close_notify), without waiting for a producer; `ConnectionDone`.
+   */
+  protected closeAfterWriteSide(): void {
+    const socket = this.#socket;
+    if (this.#lost || socket.destroyed) return;
+    this.#disconnecting = true;
+    this.#writeClosed = true;
+    this.#closeRequest = CLOSE_FULL;
+    socket.pause();
+    // 'finish' then destroys (CLOSE_FULL); a write side already shut is not shut again.
+    if (socket.writableFinished) socket.destroy();
+    else socket.end();
+  }
+
+  /**
+   * Starts a switch to a new socket: hands this turn's writes to the current
+   * socket now, holds later ones (in order) until
+   * {@link StreamTransport.replaceSocket}, and stops reading, so what the
+   * peer sends next stays in the current socket's buffer. A close requested
+   * meanwhile waits for the switch.
+   */
+  protected holdWrites(): void {
+    this.#held ??= [];
+    if (this.#corked) {
+      this.#corked = false;
+      this.#socket.uncork();
+    }
+    this.#socket.pause();
+  }
+
+  /**
+   * Moves the connection onto `next`, a socket layered over the current one
+   * (which it now owns), then writes what {@link StreamTransport.holdWrites}
+   * held to it.
+   */
+  protected replaceSocket(next: S): void {
+    const old = this.#socket;
+    old.removeListener('error', StreamTransport.#onError);
+    old.removeListener('close', StreamTransport.#onClose);
+    old.removeListener('end', StreamTransport.#onEnd);
+    old.removeListener('finish', StreamTransport.#onFinish);
+    old.removeListener('drain', StreamTransport.#onDrain);
+    old.removeListener('data', StreamTransport.#onData);
+    this.#socket = next;
+    this.#attach(next);
+    if (this.#readPaused || this.#disconnecting) next.pause();
+    const held = this.#held ?? [];
+    this.#held = null;
+    for (const chunk of held) this.write(chunk);
+    if (this.#closeRequest !== CLOSE_NONE) this.#scheduleClose();
+  }
+
+  /** Calls `fn`, a callback of the protocol; an exception closes the connection, as in `dataReceived`. */
+  protected callProtocol(method: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.#callbackFailed(e, this.protocol, method);
+    }
+  }
+
+  /** Closes at once, dropping unsent data, with `reason` for `connectionLost` (unless one is known). */
+  protected closeWithError(reason: Error): void {
+    this.#closeWith(new Failure(reason));
+  }
+
   // ----- internals
 
   #scheduleClose(): void {
     // Deferred to the end of this turn, so writes made right after loseConnection() still go out.
-    if (this.#producer !== null || this.#closeScheduled) return;
+    if (this.#producer !== null || this.#held !== null || this.#closeScheduled) return;
     this.#closeScheduled = true;
     process.nextTick(StreamTransport.#closeTick, this);
   }
 
   #applyCloseRequest(): void {
     const socket = this.#socket;
-    if (this.#lost || this.#producer !== null || socket.destroyed) return;
+    if (this.#lost || this.#producer !== null || this.#held !== null || socket.destroyed) return;
     this.#writeClosed = true;
     if (this.#closeRequest === CLOSE_FULL && socket.writableFinished) {
       socket.destroy(); // the write side was already shut by loseWriteConnection
@@ -478,6 +582,11 @@ export abstract class StreamTransport<S extends Duplex = Socket>
 
   #readEnded(): void {
     if (this.#disconnecting) return;
+    const early = this.endReason();
+    if (early !== null) {
+      this.#closeWith(new Failure(early));
+      return;
+    }
     const protocol = this.protocol;
     if (isHalfCloseableProtocol(protocol)) {
       try {
@@ -486,7 +595,7 @@ export abstract class StreamTransport<S extends Duplex = Socket>
         this.#callbackFailed(e, protocol, 'readConnectionLost');
       }
     } else {
-      this.#closeWith(new Failure(new ConnectionDone()));
+      this.peerClosed();
     }
   }
 

@@ -6,19 +6,56 @@
  */
 import type { AddressInfo, Server, Socket, TcpNetConnectOpts } from 'node:net';
 import { connect as netConnect } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { IPv4Address } from '../core/address.js';
 import { IPv6Address, ipAddress } from '../core/address.js';
 import type { Deferred } from '../core/defer.js';
+import { InvalidStateError } from '../core/errors.js';
 import type { Failure } from '../core/failure.js';
 import type { IProtocol, IProtocolFactory } from '../core/interfaces/protocol.js';
+import { isHandshakeListener } from '../core/interfaces/protocol.js';
 import type { ConnectTCPOptions, ListenTCPOptions } from '../core/interfaces/reactor.js';
 import type { IReactorPluggableNameResolver } from '../core/interfaces/resolver.js';
-import type { IListeningPort, ITCPTransport } from '../core/interfaces/transport.js';
+import type {
+  ClientAuthenticationMode,
+  ClientTLSOptions,
+  ITLSTransport,
+  ServerTLSOptions,
+  StartTLSOptions,
+  TLSPeerCertificate,
+} from '../core/interfaces/tls.js';
+import type { IListeningPort } from '../core/interfaces/transport.js';
+import { TLSHandshakeError } from '../core/tls-errors.js';
 import type { ConnectAttempt } from './connector.js';
 import { Connector } from './connector.js';
 import type { SocketBufferOptions, SocketContext } from './stream-transport.js';
 import { DEFAULT_BUFFER_SIZE, StreamTransport } from './stream-transport.js';
 import { StreamServerPort } from './port.js';
+import { tlsErrorFrom } from './tls-errors.js';
+import type { ClientTLSContext, ServerTLSContext } from './tls-options.js';
+import { clientContext, serverContext } from './tls-options.js';
+import { clientCertificateError, peerCertificateOf, wrapClient, wrapServer } from './tls-socket.js';
+
+/** TLS on a connection: the TCP socket underneath, the TLS socket over it, the handshake's state. */
+interface TLSState {
+  readonly raw: Socket;
+  readonly socket: TLSSocket;
+  handshakeDone: boolean;
+  /** The peer's certificate, read at the handshake (the socket forgets it once closed). */
+  peerCertificate: TLSPeerCertificate | null;
+}
+
+const EMPTY = new Uint8Array(0);
+
+function destroyLater(socket: Socket): void {
+  socket.destroy();
+}
+
+/** Calls `then` once everything written to `socket` so far has been handed to the OS. */
+function afterFlush(socket: Socket, then: () => void): void {
+  if (socket.writableLength === 0) then();
+  else socket.write(EMPTY, then); // writes complete in order: this one comes last
+}
 
 /** An address from Node's `address`/`port` pair, or `null` when Node has none (socket gone). */
 function addressFrom(
@@ -31,16 +68,30 @@ function addressFrom(
 }
 
 /**
- * A TCP connection's transport (Twisted's `tcp.Server`/`tcp.Client`). See
- * {@link StreamTransport} for the lifecycle and flow-control rules.
- * `abortConnection()` resets the connection (RST): the peer sees
- * `ConnectionLost`.
+ * A TCP connection's transport (Twisted's `tcp.Server`/`tcp.Client`), with
+ * or without TLS. See {@link StreamTransport} for the lifecycle and
+ * flow-control rules. `abortConnection()` resets the connection (RST): the
+ * peer sees `ConnectionLost`.
+ *
+ * TLS (from `listenSSL`/`connectSSL`, or {@link TCPTransport.startTLS}):
+ * the protocol is connected when the TCP connection is up, and what it
+ * writes before the handshake completes is sent once it has; an
+ * `IHandshakeListener` protocol then gets `handshakeCompleted()`. A failed
+ * handshake ends the connection with `connectionLost(TLSHandshakeError)` or
+ * `CertificateVerificationError`; later TLS failures with `TLSError`.
+ * `loseConnection()` sends TLS's close_notify, then closes the TCP
+ * connection; `loseWriteConnection()` sends close_notify and shuts the TCP
+ * write side, and the peer's close_notify is a half-close (TLS 1.3 allows
+ * both; Twisted's TLS does not half-close).
  */
-export class TCPTransport extends StreamTransport implements ITCPTransport {
+export class TCPTransport extends StreamTransport implements ITLSTransport {
   readonly #peer: IPv4Address | IPv6Address;
   readonly #host: IPv4Address | IPv6Address;
+  readonly #server: boolean;
   #noDelay = false;
   #keepAlive = false;
+  #tls: TLSState | null = null;
+  #switching = false;
 
   /**
    * Made by a TCP port or connector, not by applications.
@@ -57,6 +108,7 @@ export class TCPTransport extends StreamTransport implements ITCPTransport {
   ) {
     super(socket, protocol, context, onLost);
     this.#peer = peer;
+    this.#server = onLost === undefined; // connectors always watch their connection
     // A port bound to one interface shares its address with every connection
     // (no per-connection allocation); otherwise read it now, as Node cannot
     // tell once the socket is closed.
@@ -99,7 +151,147 @@ export class TCPTransport extends StreamTransport implements ITCPTransport {
   }
 
   protected resetSocket(socket: Socket): void {
-    socket.resetAndDestroy();
+    const tls = this.#tls;
+    if (tls === null) {
+      socket.resetAndDestroy();
+      return;
+    }
+    // A TLS socket cannot reset; the TCP socket under it can. Destroying the TLS socket in the
+    // same turn would report its 'close' synchronously, and connectionLost must come later.
+    tls.raw.resetAndDestroy();
+    process.nextTick(destroyLater, socket);
+  }
+
+  // ----- TLS
+
+  /** The ALPN protocol both ends agreed on, or `null` (none, no TLS, or the handshake is not done). */
+  get negotiatedProtocol(): string | null {
+    const tls = this.#tls;
+    if (!tls?.handshakeDone) return null;
+    const protocol = tls.socket.alpnProtocol;
+    return typeof protocol === 'string' ? protocol : null;
+  }
+
+  /** The peer's certificate once the handshake is done, if it sent one; else `null`. */
+  getPeerCertificate(): TLSPeerCertificate | null {
+    const tls = this.#tls;
+    return tls?.peerCertificate ?? null;
+  }
+
+  /**
+   * Starts TLS on this connection now (STARTTLS); see
+   * `ITLSTransport.startTLS`. Bytes written before the call are sent in
+   * clear first; later writes are held, then encrypted. The switch waits
+   * for the clear bytes to reach the OS, and for certificate files to be
+   * read; meanwhile reading is paused, so bytes the peer sends after its
+   * own switch stay buffered and go to TLS, after `received`.
+   *
+   * @throws {InvalidStateError} if TLS is on or starting, or the connection is closing.
+   * @throws {TypeError} for the server role without a certificate and key.
+   * @throws {TLSOptionsError} when PEM text in `options` cannot be used.
+   */
+  startTLS(options: ClientTLSOptions | ServerTLSOptions, startOptions?: StartTLSOptions): void {
+    if (this.#tls !== null || this.#switching) {
+      throw new InvalidStateError('TLS is already started on this connection');
+    }
+    if (this.disconnecting) throw new InvalidStateError('Cannot start TLS on a closing connection');
+    const server = startOptions?.server ?? this.#server;
+    let loading: ServerTLSContext | ClientTLSContext | Promise<ServerTLSContext | ClientTLSContext>;
+    if (server) {
+      if (!('certificate' in options) || !('privateKey' in options)) {
+        throw new TypeError('startTLS as the server needs a certificate and a privateKey');
+      }
+      loading = serverContext(options);
+    } else {
+      loading = clientContext(options);
+    }
+    this.#switching = true;
+    this.holdWrites();
+    const raw = this.getHandle();
+    const received = startOptions?.received;
+    const wrap = (loaded: ServerTLSContext | ClientTLSContext): void => {
+      afterFlush(raw, () => {
+        if (raw.destroyed || !this.connected) return;
+        let socket: TLSSocket;
+        try {
+          // Throws once the peer's close was already read (nothing can follow it).
+          if (received !== undefined && received.length > 0) raw.unshift(received);
+          socket = server
+            ? wrapServer(raw, loaded as ServerTLSContext)
+            : wrapClient(raw, loaded, this.#peer.host);
+        } catch (e) {
+          this.closeWithError(tlsErrorFrom(e, false));
+          return;
+        }
+        const mode = server ? (options as ServerTLSOptions).clientAuthentication : undefined;
+        this.useTLS(raw, socket, server, mode ?? 'none');
+        this.#switching = false;
+        this.replaceSocket(socket);
+      });
+    };
+    if (loading instanceof Promise) {
+      loading.then(wrap, (e: unknown) => {
+        this.closeWithError(e as Error);
+      });
+    } else {
+      wrap(loading);
+    }
+  }
+
+  /**
+   * Marks `socket`, layered over `raw`, as this connection's TLS and watches
+   * its handshake. Called by `listenSSL`/`connectSSL` before `start()`, and
+   * by `startTLS`.
+   *
+   * @internal
+   */
+  useTLS(
+    raw: Socket,
+    socket: TLSSocket,
+    server: boolean,
+    clientAuthentication: ClientAuthenticationMode,
+  ): void {
+    const tls: TLSState = { raw, socket, handshakeDone: false, peerCertificate: null };
+    this.#tls = tls;
+    const done = (): void => {
+      const rejected = clientCertificateError(socket, clientAuthentication);
+      if (rejected !== null) {
+        this.closeWithError(rejected);
+        return;
+      }
+      tls.handshakeDone = true;
+      tls.peerCertificate = peerCertificateOf(socket);
+      const protocol = this.protocol;
+      if (this.connected && isHandshakeListener(protocol)) {
+        this.callProtocol('handshakeCompleted', () => {
+          protocol.handshakeCompleted();
+        });
+      }
+    };
+    // A client's 'secureConnect' comes after Node verified the server; a server's 'secure' before.
+    socket.once(server ? 'secure' : 'secureConnect', done);
+  }
+
+  protected override lostReason(err: Error): Error {
+    const tls = this.#tls;
+    return tls === null ? super.lostReason(err) : tlsErrorFrom(err, tls.handshakeDone);
+  }
+
+  protected override peerClosed(): void {
+    // As Twisted's TLS: answer the peer's close_notify with ours, then close.
+    if (this.#tls === null) super.peerClosed();
+    else this.closeAfterWriteSide();
+  }
+
+  protected override endReason(): Error | null {
+    const tls = this.#tls;
+    if (tls === null || tls.handshakeDone) return null;
+    return new TLSHandshakeError(
+      'The peer closed the connection before the TLS handshake completed',
+      {
+        code: 'ECONNRESET',
+      },
+    );
   }
 }
 

@@ -9,7 +9,7 @@ export type {
   IProtocol,
   IProtocolFactory,
 } from './protocol.js';
-export { isHalfCloseableProtocol } from './protocol.js';
+export { isHalfCloseableProtocol, isHandshakeListener } from './protocol.js';
 export type { IConsumer, IProducer, IPullProducer, IPushProducer } from './producer.js';
 export { isPushProducer } from './producer.js';
 export type {
@@ -68,3 +68,16 @@ export type {
   ListenMulticastOptions,
   ListenUDPOptions,
 } from './udp.js';
+export type {
+  ClientAuthenticationMode,
+  ClientTLSOptions,
+  IReactorSSL,
+  ITLSTransport,
+  PEMSource,
+  ServerTLSOptions,
+  StartTLSOptions,
+  TLSCommonOptions,
+  TLSKeyPair,
+  TLSPeerCertificate,
+  TLSVersion,
+} from './tls.js';

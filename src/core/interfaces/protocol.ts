@@ -62,10 +62,27 @@ export function isHalfCloseableProtocol(protocol: unknown): protocol is IHalfClo
   );
 }
 
-/** A protocol told when a TLS handshake completes (and again on renegotiation). */
+/**
+ * A protocol told when the TLS handshake of its connection completes. Not
+ * called on connections without TLS.
+ */
 export interface IHandshakeListener {
-  /** The TLS handshake completed; the peer's certificate can be inspected. */
+  /**
+   * The TLS handshake completed: the peer's certificate (verified, unless
+   * verification was turned off) and the negotiated ALPN protocol can be
+   * read from the transport. Called once per handshake. An exception thrown
+   * here closes the connection, as one thrown by `dataReceived`.
+   */
   handshakeCompleted(): void;
+}
+
+/** Whether `protocol` implements {@link IHandshakeListener}. */
+export function isHandshakeListener(protocol: unknown): protocol is IHandshakeListener {
+  return (
+    typeof protocol === 'object' &&
+    protocol !== null &&
+    typeof (protocol as IHandshakeListener).handshakeCompleted === 'function'
+  );
 }
 
 /** Makes a protocol for each connection. */
