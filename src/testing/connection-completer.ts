@@ -8,7 +8,8 @@ import { IPv4Address, IPv6Address, type IAddress } from '../core/address.js';
 import { ConnectionRefusedError, InvalidStateError, NoProtocol } from '../core/errors.js';
 import { Failure } from '../core/failure.js';
 import type { FakeConnector, FakePort } from './fake-port.js';
-import { connect, FakeTransport, type ConnectOptions, type IOPump } from './iosim.js';
+import { FakeTransport } from './fake-transport.js';
+import { connect, type ConnectOptions, type IOPump } from './iosim.js';
 import type { MemoryReactor, TCPClientRecord } from './memory-reactor.js';
 
 /** The client end's address in connections the completer makes. */

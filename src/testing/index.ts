@@ -9,12 +9,13 @@ export type { AccumulatingProtocolFactory } from './accumulating-protocol.js';
 export { Clock } from './clock.js';
 export { ConnectionCompleter } from './connection-completer.js';
 export { FakeConnector, FakePort } from './fake-port.js';
-export { connect, connectedServerAndClient, FakeTransport, IOPump } from './iosim.js';
+export { FakeTransport } from './fake-transport.js';
+export type { FakeTransportOptions } from './fake-transport.js';
+export { connect, connectedServerAndClient, IOPump } from './iosim.js';
 export type {
   ConnectedServerAndClient,
   ConnectedServerAndClientOptions,
   ConnectOptions,
-  FakeTransportOptions,
   IOPumpOptions,
   ProtocolSource,
   PumpClock,
