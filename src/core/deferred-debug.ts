@@ -9,8 +9,16 @@ import { AlreadyCalledError } from './errors.js';
 import { Failure } from './failure.js';
 import { Logger } from './logger.js';
 
-/** Whether debugging is on: read by `Deferred` on every construction and first fire. */
-export let debugging = false;
+let debugging = false;
+let onChange: ((on: boolean) => void) | null = null;
+
+/**
+ * Registers the one listener told of every {@link setDebugging}: `Deferred`,
+ * which keeps its own copy of the flag to read it cheaply.
+ */
+export function onDebuggingChange(listener: (on: boolean) => void): void {
+  onChange = listener;
+}
 
 /**
  * Turns on (or off) recording where each Deferred was created and first fired;
@@ -19,6 +27,7 @@ export let debugging = false;
  */
 export function setDebugging(on: boolean): void {
   debugging = on;
+  onChange?.(on);
 }
 
 /** Whether {@link setDebugging} is on. */
