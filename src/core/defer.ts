@@ -1,74 +1,53 @@
 /**
  * `Deferred`: a result that is not there yet, with a synchronous chain of
  * callbacks and errbacks, as Twisted's `twisted.internet.defer.Deferred`.
+ * Only what touches its private state is here; the rest is in `deferred-*.ts`.
  *
  * @module
  */
-import { AlreadyCalledError, CancelledError, TimeoutError } from './errors.js';
+import {
+  alreadyCalledError,
+  getDebugging,
+  onDebuggingChange,
+  newDebugInfo,
+  selfReturnFailure,
+  stackHere,
+  unhandledErrors,
+  type DebugInfo,
+} from './deferred-debug.js';
+import { chainDeferredTo } from './deferred-functions.js';
+import { deferredFromPromise, deferredToPromise, isThenable } from './deferred-promise.js';
+import * as markers from './deferred-steps.js';
+import type { Step } from './deferred-steps.js';
+import { addDeferredTimeout } from './deferred-timeout.js';
+import type {
+  AddCallbacksOptions,
+  AsPromiseOptions,
+  Canceller,
+  Settled,
+} from './deferred-types.js';
+import { AlreadyCalledError, CancelledError } from './errors.js';
 import { Failure } from './failure.js';
 import type { IReactorTime } from './interfaces/reactor.js';
-import { Logger } from './logger.js';
 
-/**
- * Called by {@link Deferred.cancel} on a Deferred that has not fired yet.
- * It may fire the Deferred itself (which decides the result); if it does not,
- * the Deferred fails with `CancelledError`. `reason` is the reason given to
- * `cancel(reason)`, or the `CancelledError` about to be used.
- */
-export type Canceller<T> = (deferred: Deferred<T>, reason: unknown) => void;
+export { getDebugging, setDebugging } from './deferred-debug.js';
+export { fail, maybeDeferred, succeed } from './deferred-functions.js';
+export { passthru } from './deferred-steps.js';
+export type * from './deferred-types.js';
 
-/** Callbacks and errbacks as the chain stores them. */
-type Step = (result: unknown, ...args: unknown[]) => unknown;
-
-/**
- * What a step's return type `U` makes the chain carry: a returned Failure
- * switches to the error path, so it is not part of the success type.
- */
-export type Settled<U> = U extends Failure ? never : U;
-
-/**
- * Returns its argument: the step used for the missing half of a pair. The
- * chain recognises it and skips the call.
- */
-export function passthru<T>(value: T): T {
-  return value;
-}
-
-/**
- * Marks the step a Deferred leaves on the Deferred it waits on: when reached,
- * the waited-on Deferred hands its result over. Never called.
- */
-const CONTINUE: Step = () => {
-  throw new Error('CONTINUE is a marker, not a step');
-};
-
-/**
- * In a step's second slot: its first slot holds `[callback, errback,
- * callbackArgs, errbackArgs]` (see `Deferred#steps`).
- */
-const WITH_ARGS: unique symbol = Symbol('WITH_ARGS');
+// Local copies of the markers and the debugging flag: hot paths read them, and a
+// local binding is cheaper for V8 than an imported one (see bench/deferred.ts).
+const passthru = markers.passthru;
+const CONTINUE = markers.CONTINUE;
+const WITH_ARGS: typeof markers.WITH_ARGS = markers.WITH_ARGS;
+let debugging = getDebugging();
+onDebuggingChange((on) => {
+  debugging = on;
+});
 
 const CALLED = 1;
 const RUNNING = 2;
 const SUPPRESS_ALREADY_CALLED = 4;
-
-let debugging = false;
-
-/**
- * Turns on (or off) recording where each Deferred was created and first fired;
- * the stacks are added to `AlreadyCalledError` messages and to unhandled-error
- * reports. Costs a stack capture per Deferred: for debugging only.
- */
-export function setDebugging(on: boolean): void {
-  debugging = on;
-}
-
-/** Whether {@link setDebugging} is on. */
-export function getDebugging(): boolean {
-  return debugging;
-}
-
-const log = new Logger('weft.defer');
 
 /**
  * Makes `outer` fire with `inner`'s result (see `Deferred#follow`).
@@ -76,56 +55,6 @@ const log = new Logger('weft.defer');
  * @internal
  */
 export let followDeferred: (outer: Deferred, inner: Deferred) => void;
-
-/**
- * What the unhandled-error report needs, held apart from the Deferred so that
- * the finalizer can read it after the Deferred is gone.
- */
-interface DebugInfo {
-  /** The Failure the chain stopped at, or null once something handled it. */
-  failure: Failure | null;
-  registered: boolean;
-  creator: string | undefined;
-  invoker: string | undefined;
-}
-
-function debugText(info: DebugInfo): string {
-  let text = '';
-  if (info.creator !== undefined) text += `\n(debug: C: Deferred was created:\n${info.creator})`;
-  if (info.invoker !== undefined) text += `\n(debug: I: First invoker was:\n${info.invoker})`;
-  return text;
-}
-
-/**
- * Reports, once the Deferred is garbage-collected, a chain that ended on a
- * Failure nobody handled (as Twisted does at GC time, not at end of tick).
- */
-const unhandledErrors = new FinalizationRegistry<DebugInfo>((info) => {
-  if (info.failure === null) return;
-  log.failure('Unhandled error in Deferred:{debug}', info.failure, { debug: debugText(info) });
-});
-
-function stackHere(): string {
-  return (new Error().stack ?? '').split('\n').slice(3).join('\n');
-}
-
-function isThenable(value: object): value is PromiseLike<unknown> {
-  return typeof (value as { then?: unknown }).then === 'function';
-}
-
-/** Options of {@link Deferred.addCallbacks}: extra arguments for each side. */
-export interface AddCallbacksOptions<CA extends unknown[], EA extends unknown[]> {
-  /** Passed to the callback after the result. */
-  readonly callbackArgs?: CA;
-  /** Passed to the errback after the Failure. */
-  readonly errbackArgs?: EA;
-}
-
-/** Options of {@link Deferred.asPromise}. */
-export interface AsPromiseOptions {
-  /** Aborting it cancels the Deferred, with the signal's reason as the cancel reason. */
-  readonly signal?: AbortSignal | undefined;
-}
 
 /**
  * A result that is not available yet: a chain of callbacks and errbacks run
@@ -189,12 +118,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
   }
 
   #debugInfo(): DebugInfo {
-    return (this.#debug ??= {
-      failure: null,
-      registered: false,
-      creator: undefined,
-      invoker: undefined,
-    });
+    return (this.#debug ??= newDebugInfo());
   }
 
   /**
@@ -283,14 +207,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
    * recurse (as in Twisted).
    */
   chainDeferred(other: Deferred<T>): Deferred<void> {
-    return this.addCallbacks(
-      (result) => {
-        other.callback(result);
-      },
-      (failure) => {
-        other.errback(failure);
-      },
-    );
+    return chainDeferredTo(this, other);
   }
 
   /**
@@ -320,10 +237,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
         this.#flags &= ~SUPPRESS_ALREADY_CALLED;
         return;
       }
-      const info = this.#debug;
-      throw new AlreadyCalledError(
-        info === null ? undefined : `Deferred already called${debugText(info)}`,
-      );
+      throw alreadyCalledError(this.#debug);
     }
     if (debugging) this.#debugInfo().invoker = stackHere();
     this.#flags |= CALLED;
@@ -408,23 +322,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     clock: Pick<IReactorTime, 'callLater'>,
     onTimeoutCancel?: (value: T | Failure, seconds: number) => unknown,
   ): this {
-    let timedOut: TimeoutError | null = null;
-    const call = clock.callLater(seconds, () => {
-      timedOut = new TimeoutError(seconds, `Deferred timed out after ${String(seconds)} seconds`);
-      this.cancel(timedOut);
-    });
-    this.addBoth((value): unknown => {
-      if (timedOut === null) return value;
-      if (onTimeoutCancel !== undefined) return onTimeoutCancel(value, seconds);
-      if (value instanceof Failure && value.check(CancelledError) !== null) {
-        return new Failure(timedOut);
-      }
-      return value;
-    });
-    this.addBoth((value): unknown => {
-      if (call.active()) call.cancel();
-      return value;
-    });
+    addDeferredTimeout(this, seconds, clock, onTimeoutCancel);
     return this;
   }
 
@@ -489,12 +387,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
             if (result instanceof Deferred) {
               if (result === current) {
                 // It would wait on itself forever (Twisted hangs here); fail the chain instead.
-                log.warn(
-                  'A callback returned the Deferred it was attached to; this breaks the chain',
-                );
-                current.#result = new Failure(
-                  new TypeError('A callback returned the Deferred it was attached to'),
-                );
+                current.#result = selfReturnFailure();
                 continue;
               }
               inner = result as Deferred;
@@ -506,7 +399,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
                 current.#result = Failure.from(e);
                 continue;
               }
-              if (thenable) inner = Deferred.fromPromise(result as PromiseLike<unknown>);
+              if (thenable) inner = deferredFromPromise(result as PromiseLike<unknown>);
             }
             if (inner !== null) {
               if (
@@ -560,7 +453,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
-    return this.asPromise().then(onfulfilled, onrejected);
+    return deferredToPromise(this, undefined).then(onfulfilled, onrejected);
   }
 
   /**
@@ -572,30 +465,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
    *   (`cancel(signal.reason)`); an already-aborted signal cancels at once.
    */
   asPromise(options?: AsPromiseOptions): Promise<T> {
-    const signal = options?.signal;
-    return new Promise<T>((resolve, reject) => {
-      let onAbort: (() => void) | undefined;
-      if (signal !== undefined) {
-        if (signal.aborted) {
-          this.cancel(signal.reason);
-        } else {
-          onAbort = () => {
-            this.cancel(signal.reason);
-          };
-          signal.addEventListener('abort', onAbort, { once: true });
-        }
-      }
-      this.addCallbacks(
-        (value) => {
-          if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
-          resolve(value);
-        },
-        (failure) => {
-          if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
-          reject(failure.value);
-        },
-      );
-    });
+    return deferredToPromise(this, options);
   }
 
   /**
@@ -617,41 +487,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
   static fromPromise<T>(
     source: PromiseLike<T> | ((signal: AbortSignal) => T | PromiseLike<T>),
   ): Deferred<Awaited<T>> {
-    if (typeof source !== 'function') {
-      const d = new Deferred<Awaited<T>>(ignoreCancel);
-      settleFrom(d, source);
-      return d;
-    }
-    const controller = new AbortController();
-    let returned: Deferred | null = null;
-    const d = new Deferred<Awaited<T>>((_, reason) => {
-      controller.abort(reason);
-      returned?.cancel(reason);
-    });
-    let value: T | PromiseLike<T>;
-    try {
-      value = source(controller.signal);
-    } catch (e) {
-      d.errback(e);
-      return d;
-    }
-    if (value !== null && (typeof value === 'object' || typeof value === 'function')) {
-      if (value instanceof Deferred) {
-        // Follow it as a chain would: cancel is forwarded, its result consumed.
-        returned = value as Deferred;
-        returned.addBoth((result) => {
-          if (!d.called) d.callback(result as Awaited<T>);
-          return undefined;
-        });
-        return d;
-      }
-      if (isThenable(value)) {
-        settleFrom(d, value);
-        return d;
-      }
-    }
-    d.callback(value as Awaited<T>);
-    return d;
+    return deferredFromPromise(source);
   }
 
   /** `<Deferred>`, `<Deferred current result: ...>` or `<Deferred waiting on Deferred>`. */
@@ -661,69 +497,4 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     const r = this.#result;
     return `<Deferred current result: ${r instanceof Failure ? r.toString() : String(r)}>`;
   }
-}
-
-/** The canceller of a Deferred made from a bare promise: nothing to stop, so it only fails. */
-function ignoreCancel(): void {
-  // A plain promise cannot be stopped; cancel() then fails the Deferred itself.
-}
-
-function settleFrom<T>(d: Deferred<Awaited<T>>, source: PromiseLike<T>): void {
-  try {
-    source.then(
-      (value) => {
-        if (!d.called) d.callback(value as Awaited<T>);
-      },
-      (reason: unknown) => {
-        if (!d.called) d.errback(reason);
-      },
-    );
-  } catch (e) {
-    d.errback(e);
-  }
-}
-
-/** An already-fired Deferred holding `value`. */
-export function succeed<T>(value: T): Deferred<T> {
-  const d = new Deferred<T>();
-  d.callback(value);
-  return d;
-}
-
-/** An already-failed Deferred holding `reason` (wrapped in a {@link Failure} unless it is one). */
-export function fail<T = never>(reason: unknown): Deferred<T> {
-  const d = new Deferred<T>();
-  d.errback(reason);
-  return d;
-}
-
-/**
- * Calls `fn(...args)` and gives its outcome as a Deferred: a thrown error
- * fails it, a returned Deferred is returned as it is, a promise or thenable
- * is followed, a returned Failure fails it, and any other value fires it.
- */
-export function maybeDeferred<R, A extends unknown[]>(
-  fn: (...args: A) => R | PromiseLike<R>,
-  ...args: A
-): Deferred<Settled<Awaited<R>>> {
-  let result: unknown;
-  try {
-    result = fn(...args);
-  } catch (e) {
-    return fail(e);
-  }
-  if (result instanceof Deferred) return result as Deferred<Settled<Awaited<R>>>;
-  if (result instanceof Failure) return fail(result);
-  if (result !== null && (typeof result === 'object' || typeof result === 'function')) {
-    let thenable: boolean;
-    try {
-      thenable = isThenable(result);
-    } catch (e) {
-      return fail(e);
-    }
-    if (thenable) {
-      return Deferred.fromPromise(result as PromiseLike<R>) as Deferred<Settled<Awaited<R>>>;
-    }
-  }
-  return succeed(result as Settled<Awaited<R>>);
 }
