@@ -52,14 +52,31 @@ export class LineFramer implements Framer {
   /** The longest line accepted, in bytes; may be changed between calls. */
   maxLength: number;
   #delimiter: Uint8Array;
+  /** The value `delimiter` was last given (before encoding), so {@link LineFramer.follow} can skip re-encoding it. */
+  #delimiterSource: Uint8Array | string;
   /** The start of an unfinished line that spans chunks; never holds a whole delimiter. */
   readonly #tail = new ByteAccumulator();
   readonly #chunks = new ChunkQueue();
 
   /** @throws {RangeError} if the delimiter is empty. */
   constructor(options: LineFramerOptions = {}) {
-    this.#delimiter = checkedDelimiter(options.delimiter ?? '\r\n');
+    this.#delimiterSource = options.delimiter ?? '\r\n';
+    this.#delimiter = checkedDelimiter(this.#delimiterSource);
     this.maxLength = options.maxLength ?? 16384;
+  }
+
+  /**
+   * Adopts a receiver's current `delimiter` and `MAX_LENGTH` (which user code
+   * may change between calls): the delimiter is re-encoded, and the held
+   * bytes re-read, only when it is not the value given last time. Returns
+   * the framer.
+   *
+   * @throws {RangeError} when the new delimiter is empty.
+   */
+  follow(delimiter: Uint8Array | string, maxLength: number): this {
+    if (delimiter !== this.#delimiterSource) this.delimiter = delimiter;
+    this.maxLength = maxLength;
+    return this;
   }
 
   /**
@@ -74,6 +91,7 @@ export class LineFramer implements Framer {
 
   set delimiter(value: Uint8Array | string) {
     this.#delimiter = checkedDelimiter(value);
+    this.#delimiterSource = value;
     // The tail was scanned for the old delimiter only: queue everything again.
     if (this.#tail.length > 0) {
       const all = this.#chunks.takeAll(this.#tail.view().slice());

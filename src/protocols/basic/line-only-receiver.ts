@@ -42,7 +42,6 @@ export abstract class LineOnlyReceiver<T extends ITransport = ITransport> extend
   /** The longest line accepted, in bytes, without the delimiter. Default 16384. */
   MAX_LENGTH = 16384;
   #framer: LineFramer | null = null;
-  #delimiterSource: Uint8Array | string = '';
 
   /** Splits `data` into lines for {@link LineOnlyReceiver.lineReceived}. */
   override dataReceived(data: Uint8Array): void {
@@ -85,20 +84,7 @@ export abstract class LineOnlyReceiver<T extends ITransport = ITransport> extend
   }
 
   #framerNow(): LineFramer {
-    let framer = this.#framer;
-    if (framer === null) {
-      framer = this.#framer = new LineFramer({
-        delimiter: this.delimiter,
-        maxLength: this.MAX_LENGTH,
-      });
-      this.#delimiterSource = this.delimiter;
-      return framer;
-    }
-    if (this.delimiter !== this.#delimiterSource) {
-      framer.delimiter = this.delimiter;
-      this.#delimiterSource = this.delimiter;
-    }
-    framer.maxLength = this.MAX_LENGTH;
-    return framer;
+    this.#framer ??= new LineFramer({ delimiter: this.delimiter, maxLength: this.MAX_LENGTH });
+    return this.#framer.follow(this.delimiter, this.MAX_LENGTH);
   }
 }

@@ -61,7 +61,6 @@ export abstract class LineReceiver<T extends ITransport = ITransport>
   #lineMode = true;
   #busyReceiving = false;
   #framer: LineFramer | null = null;
-  #delimiterSource: Uint8Array | string = '';
 
   /** Whether the receiver is in line mode (`line_mode` in Twisted). */
   get lineMode(): boolean {
@@ -182,20 +181,7 @@ export abstract class LineReceiver<T extends ITransport = ITransport>
 
   /** The framer, made or updated to the current `delimiter` and `MAX_LENGTH`. */
   #framerNow(): LineFramer {
-    let framer = this.#framer;
-    if (framer === null) {
-      framer = this.#framer = new LineFramer({
-        delimiter: this.delimiter,
-        maxLength: this.MAX_LENGTH,
-      });
-      this.#delimiterSource = this.delimiter;
-      return framer;
-    }
-    if (this.delimiter !== this.#delimiterSource) {
-      framer.delimiter = this.delimiter;
-      this.#delimiterSource = this.delimiter;
-    }
-    framer.maxLength = this.MAX_LENGTH;
-    return framer;
+    this.#framer ??= new LineFramer({ delimiter: this.delimiter, maxLength: this.MAX_LENGTH });
+    return this.#framer.follow(this.delimiter, this.MAX_LENGTH);
   }
 }
