@@ -29,3 +29,4 @@ export { LineReceiver } from './line-receiver.js';
 export { formatNetstring, NetstringFramer } from './netstring-framer.js';
 export type { NetstringFramerOptions } from './netstring-framer.js';
 export { NetstringReceiver } from './netstring-receiver.js';
+export { PausableReceiver } from './pausable-receiver.js';

@@ -4,12 +4,11 @@
  *
  * @module
  */
-import { Protocol } from '../../core/protocol.js';
-import type { IPushProducer } from '../../core/interfaces/producer.js';
 import type { ITransport } from '../../core/interfaces/transport.js';
-import { asBytes, EMPTY } from './bytes.js';
+import { asBytes } from './bytes.js';
 import { LengthLimitExceededError } from './errors.js';
 import { encodeIntN, IntNFramer } from './int-n-framer.js';
+import { PausableReceiver } from './pausable-receiver.js';
 
 /**
  * A protocol for strings prefixed by their length as a big-endian unsigned
@@ -42,16 +41,13 @@ import { encodeIntN, IntNFramer } from './int-n-framer.js';
  * }
  * ```
  */
-export abstract class IntNStringReceiver<T extends ITransport = ITransport>
-  extends Protocol<T>
-  implements IPushProducer
-{
+export abstract class IntNStringReceiver<
+  T extends ITransport = ITransport,
+> extends PausableReceiver<T> {
   /** Bytes in the length prefix (1 to 6). */
   abstract readonly prefixLength: number;
   /** The longest string accepted, in bytes. Default 99999. */
   MAX_LENGTH = 99999;
-  /** Whether delivery is paused ({@link IntNStringReceiver.pauseProducing}). */
-  paused = false;
   #framer: IntNFramer | null = null;
   #busyReceiving = false;
 
@@ -104,25 +100,6 @@ export abstract class IntNStringReceiver<T extends ITransport = ITransport>
    */
   sendString(payload: Uint8Array | string): void {
     this.transport.write(encodeIntN(asBytes(payload), this.prefixLength));
-  }
-
-  /** Stops delivering strings and pauses the transport (stops reading). */
-  pauseProducing(): void {
-    this.paused = true;
-    this.transport.pauseProducing();
-  }
-
-  /** Resumes the transport and delivers the strings held while paused. */
-  resumeProducing(): void {
-    this.paused = false;
-    this.transport.resumeProducing();
-    this.dataReceived(EMPTY);
-  }
-
-  /** Stops delivering for good and stops the transport. */
-  stopProducing(): void {
-    this.paused = true;
-    this.transport.stopProducing();
   }
 }
 

@@ -3,12 +3,11 @@
  *
  * @module
  */
-import { Protocol } from '../../core/protocol.js';
-import type { IPushProducer } from '../../core/interfaces/producer.js';
 import type { ITransport } from '../../core/interfaces/transport.js';
 import { asBytes, concat, EMPTY } from './bytes.js';
 import { LineTooLongError } from './errors.js';
 import { LineFramer } from './line-framer.js';
+import { PausableReceiver } from './pausable-receiver.js';
 
 /**
  * A protocol that receives lines and/or raw data, depending on its mode
@@ -48,16 +47,11 @@ import { LineFramer } from './line-framer.js';
  * }
  * ```
  */
-export abstract class LineReceiver<T extends ITransport = ITransport>
-  extends Protocol<T>
-  implements IPushProducer
-{
+export abstract class LineReceiver<T extends ITransport = ITransport> extends PausableReceiver<T> {
   /** What ends a line; a string is sent and matched as UTF-8. Default `'\r\n'`. */
   delimiter: Uint8Array | string = '\r\n';
   /** The longest line accepted, in bytes, without the delimiter. Default 16384. */
   MAX_LENGTH = 16384;
-  /** Whether delivery is paused ({@link LineReceiver.pauseProducing}). */
-  paused = false;
   #lineMode = true;
   #busyReceiving = false;
   #framer: LineFramer | null = null;
@@ -158,25 +152,6 @@ export abstract class LineReceiver<T extends ITransport = ITransport>
    */
   lineLengthExceeded(_data: Uint8Array): void {
     this.transport.loseConnection();
-  }
-
-  /** Stops delivering lines and pauses the transport (stops reading). */
-  pauseProducing(): void {
-    this.paused = true;
-    this.transport.pauseProducing();
-  }
-
-  /** Resumes the transport and delivers the lines held while paused. */
-  resumeProducing(): void {
-    this.paused = false;
-    this.transport.resumeProducing();
-    this.dataReceived(EMPTY);
-  }
-
-  /** Stops delivering for good and stops the transport. */
-  stopProducing(): void {
-    this.paused = true;
-    this.transport.stopProducing();
   }
 
   /** The framer, made or updated to the current `delimiter` and `MAX_LENGTH`. */

@@ -3,12 +3,11 @@
  *
  * @module
  */
-import { Protocol } from '../../core/protocol.js';
-import type { IPushProducer } from '../../core/interfaces/producer.js';
 import type { ITransport } from '../../core/interfaces/transport.js';
-import { asBytes, EMPTY } from './bytes.js';
+import { asBytes } from './bytes.js';
 import { NetstringParseError } from './errors.js';
 import { formatNetstring, NetstringFramer } from './netstring-framer.js';
+import { PausableReceiver } from './pausable-receiver.js';
 
 /**
  * A protocol that sends and receives netstrings (Twisted's
@@ -38,14 +37,11 @@ import { formatNetstring, NetstringFramer } from './netstring-framer.js';
  * }
  * ```
  */
-export abstract class NetstringReceiver<T extends ITransport = ITransport>
-  extends Protocol<T>
-  implements IPushProducer
-{
+export abstract class NetstringReceiver<
+  T extends ITransport = ITransport,
+> extends PausableReceiver<T> {
   /** The longest payload accepted, in bytes. Default 99999. */
   MAX_LENGTH = 99999;
-  /** Whether delivery is paused ({@link NetstringReceiver.pauseProducing}). */
-  paused = false;
   /** Whether the peer sent something that is not a netstring. */
   brokenPeer = false;
   /** What the peer got wrong, once {@link NetstringReceiver.brokenPeer} is set. */
@@ -98,24 +94,5 @@ export abstract class NetstringReceiver<T extends ITransport = ITransport>
    */
   handleParseError(_error: NetstringParseError): void {
     this.transport.loseConnection();
-  }
-
-  /** Stops delivering strings and pauses the transport (stops reading). */
-  pauseProducing(): void {
-    this.paused = true;
-    this.transport.pauseProducing();
-  }
-
-  /** Resumes the transport and delivers the strings held while paused. */
-  resumeProducing(): void {
-    this.paused = false;
-    this.transport.resumeProducing();
-    this.dataReceived(EMPTY);
-  }
-
-  /** Stops delivering for good and stops the transport. */
-  stopProducing(): void {
-    this.paused = true;
-    this.transport.stopProducing();
   }
 }
