@@ -36,15 +36,32 @@ export function socketBufferedBytes(transport: IStreamTransport): number {
   return (transport as StreamTransport).getHandle().writableLength;
 }
 
-/** Makes pairs of `kind`: each on its own reactor, released (port, reactor, files) by `close()`. */
-export function socketPairs(kind: SocketKind): MakePair {
+/** How one kind of pair is listened for and dialled on a fresh reactor. */
+export interface PairConnector {
+  /** Names the kind in failure messages ("TCP IPv4", "TLS", ...). */
+  readonly name: string;
+  /** Listens with `server` and dials it with `client`; returns the port and any extra cleanup. */
+  connect(
+    reactor: NodeReactor,
+    server: Factory,
+    client: ClientFactory,
+  ): Promise<{ port: IListeningPort; cleanup?: () => void }>;
+  /** Waits, after both ends saw connectionMade, for anything else a pair needs (a TLS handshake). */
+  ready?(server: Peer, client: Peer): Promise<void>;
+}
+
+/**
+ * Makes pairs through `connector`: each on its own reactor, with the first protocol built on each
+ * side as the pair's ends, released (port, reactor, the connector's cleanup) by `close()`.
+ */
+export function reactorPairs(connector: PairConnector): MakePair {
   return async <S extends Peer, C extends Peer>(
     Server: new () => S,
     Client: new () => C,
   ): Promise<TransportPair<S, C>> => {
     const reactor = new NodeReactor();
-    let dir: string | undefined;
     let port: IListeningPort | undefined;
+    let cleanup: (() => void) | undefined;
     let server: S | undefined;
     let client: C | undefined;
     let failed: Failure | undefined;
@@ -74,31 +91,53 @@ export function socketPairs(kind: SocketKind): MakePair {
     const release = async (): Promise<void> => {
       if (port !== undefined) await port.stopListening();
       await shutDown(reactor);
-      if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+      cleanup?.();
     };
 
     try {
-      if (kind === 'UNIX') {
-        dir = mkdtempSync(join(tmpdir(), 'weft-contract-'));
-        const path = join(dir, 'socket');
-        port = await reactor.listenUNIX(path, serverFactory);
-        reactor.connectUNIX(path, clientFactory);
-      } else {
-        const host = kind === 'TCP IPv4' ? '127.0.0.1' : '::1';
-        port = await reactor.listenTCP(0, serverFactory, { interface: host });
-        const { port: number } = port.getHost() as IPv4Address | IPv6Address;
-        reactor.connectTCP(host, number, clientFactory);
-      }
+      ({ port, cleanup } = await connector.connect(reactor, serverFactory, clientFactory));
       await waitForPoke(() => {
         if (failed !== undefined) {
-          throw new Error(`${kind}: the client could not connect (${reasonName(failed)})`);
+          throw new Error(
+            `${connector.name}: the client could not connect (${reasonName(failed)})`,
+          );
         }
         return server?.events.includes('made') === true && client?.events.includes('made') === true;
-      }, `both ends of a ${kind} pair are connected`);
+      }, `both ends of a ${connector.name} pair are connected`);
+      await connector.ready?.(server as S, client as C);
     } catch (e) {
       await release();
       throw e;
     }
     return eventDrivenPair(server as S, client as C, { release });
   };
+}
+
+/** Makes pairs of `kind`: each on its own reactor, released (port, reactor, files) by `close()`. */
+export function socketPairs(kind: SocketKind): MakePair {
+  return reactorPairs({
+    name: kind,
+    async connect(reactor, server, client) {
+      if (kind === 'UNIX') {
+        const dir = mkdtempSync(join(tmpdir(), 'weft-contract-'));
+        const cleanup = (): void => {
+          rmSync(dir, { recursive: true, force: true });
+        };
+        const path = join(dir, 'socket');
+        try {
+          const port = await reactor.listenUNIX(path, server);
+          reactor.connectUNIX(path, client);
+          return { port, cleanup };
+        } catch (e) {
+          cleanup();
+          throw e;
+        }
+      }
+      const host = kind === 'TCP IPv4' ? '127.0.0.1' : '::1';
+      const port = await reactor.listenTCP(0, server, { interface: host });
+      const { port: number } = port.getHost() as IPv4Address | IPv6Address;
+      reactor.connectTCP(host, number, client);
+      return { port };
+    },
+  });
 }

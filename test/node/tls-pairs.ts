@@ -3,25 +3,14 @@
 // chunking property. A pair is handed out once both ends have completed the handshake.
 import { performance } from 'node:perf_hooks';
 
-import type { IAddress, IPv4Address, IPv6Address } from '../../src/core/address.js';
-import type { Failure } from '../../src/core/failure.js';
-import type { IConnector, IListeningPort } from '../../src/core/interfaces/index.js';
-import { ClientFactory, Factory } from '../../src/core/protocol.js';
+import type { IPv4Address, IPv6Address } from '../../src/core/address.js';
 import { TCPTransport } from '../../src/node/index.js';
-import { NodeReactor } from '../../src/node/reactor.js';
-import type { MakePair, TransportPair } from '../support/transport-pairs.js';
-import { eventDrivenPair, waitForPoke } from '../support/transport-pairs.js';
-import type { Peer } from '../support/transport-peers.js';
-import { poke, reasonName } from '../support/transport-peers.js';
 import { testCertificates } from '../support/tls-certs.js';
+import type { MakePair } from '../support/transport-pairs.js';
+import type { Peer } from '../support/transport-peers.js';
+import { reactorPairs } from './contract-pairs.js';
 
 const ALPN = 'weft-test';
-
-async function shutDown(reactor: NodeReactor): Promise<void> {
-  const done = reactor.run({ installSignalHandlers: false });
-  reactor.stop();
-  await done;
-}
 
 function nextTurn(): Promise<void> {
   return new Promise((resolve) => {
@@ -37,74 +26,32 @@ function handshakeDone(peer: Peer | undefined): boolean {
 
 /** Makes TLS pairs: each on its own reactor, released (port, reactor) by `close()`. */
 export function tlsPairs(): MakePair {
-  return async <S extends Peer, C extends Peer>(
-    Server: new () => S,
-    Client: new () => C,
-  ): Promise<TransportPair<S, C>> => {
-    const certs = await testCertificates();
-    const reactor = new NodeReactor();
-    let port: IListeningPort | undefined;
-    let server: S | undefined;
-    let client: C | undefined;
-    let failed: Failure | undefined;
-
-    const serverFactory = new (class extends Factory<S> {
-      override buildProtocol(_addr: IAddress): S {
-        const p = new Server();
-        server ??= p;
-        return p;
-      }
-    })();
-    serverFactory.noisy = false;
-    const clientFactory = new (class extends ClientFactory<C> {
-      override buildProtocol(_addr: IAddress): C {
-        const p = new Client();
-        client ??= p;
-        return p;
-      }
-
-      override clientConnectionFailed(_connector: IConnector, reason: Failure): void {
-        failed = reason;
-        poke();
-      }
-    })();
-    clientFactory.noisy = false;
-
-    const release = async (): Promise<void> => {
-      if (port !== undefined) await port.stopListening();
-      await shutDown(reactor);
-    };
-
-    try {
-      port = await reactor.listenSSL(
+  return reactorPairs({
+    name: 'TLS',
+    async connect(reactor, server, client) {
+      const certs = await testCertificates();
+      const port = await reactor.listenSSL(
         0,
-        serverFactory,
+        server,
         { ...certs.server, acceptableProtocols: [ALPN] },
         { interface: '127.0.0.1' },
       );
       const { port: number } = port.getHost() as IPv4Address | IPv6Address;
-      reactor.connectSSL('127.0.0.1', number, clientFactory, {
+      reactor.connectSSL('127.0.0.1', number, client, {
         trustRoot: certs.ca,
         acceptableProtocols: [ALPN],
       });
-      await waitForPoke(() => {
-        if (failed !== undefined) {
-          throw new Error(`TLS: the client could not connect (${reasonName(failed)})`);
-        }
-        return server?.events.includes('made') === true && client?.events.includes('made') === true;
-      }, 'both ends of a TLS pair are connected');
+      return { port };
+    },
+    async ready(server, client) {
       // The handshake pokes nothing: wait for it turn by turn, bounded.
       const deadline = performance.now() + 10_000;
       while (!(handshakeDone(server) && handshakeDone(client))) {
-        if (performance.now() > deadline || server?.isLost === true || client?.isLost === true) {
+        if (performance.now() > deadline || server.isLost || client.isLost) {
           throw new Error('TLS: the handshake did not complete');
         }
         await nextTurn();
       }
-    } catch (e) {
-      await release();
-      throw e;
-    }
-    return eventDrivenPair(server as S, client as C, { release });
-  };
+    },
+  });
 }
