@@ -167,6 +167,14 @@ export {
 } from './endpoint-parser.js';
 export type { ParsedEndpointDescription } from './endpoint-parser.js';
 export { normalVariate, ReconnectingClientFactory } from './reconnecting-client-factory.js';
+export { backoffPolicy, ClientService } from './client-service.js';
+export type {
+  BackoffPolicyOptions,
+  ClientServiceOptions,
+  RetryPolicy,
+  WhenConnectedOptions,
+} from './client-service.js';
+export type { ClientState } from './client-machine.js';
 export { DatagramProtocol } from './datagram-protocol.js';
 export { DatagramError, MulticastJoinError } from './udp-errors.js';
 export type { IClientFactoryCallbacks, ProtocolClass } from './protocol.js';
