@@ -46,6 +46,7 @@ export class ConnectAttempt implements Selectable {
   #peer: IAddress | null = null;
   #finished = false;
   #dialing = true;
+  #lookup: { readonly called: boolean; cancel(): void } | null = null;
   readonly #onConnected: (attempt: ConnectAttempt, socket: Socket, peer: IAddress) => void;
   readonly #onFailed: (attempt: ConnectAttempt, error: Error) => void;
 
@@ -69,6 +70,15 @@ export class ConnectAttempt implements Selectable {
     this.#peer = peer;
     socket.on('error', this.#socketError);
     socket.once('connect', this.#socketConnected);
+  }
+
+  /**
+   * `dial` is resolving the host with `lookup`: ending the attempt before the
+   * answer (stopConnecting, the connect timeout) cancels it, so the
+   * resolution and its own timeout stop too.
+   */
+  resolving(lookup: { readonly called: boolean; cancel(): void }): void {
+    this.#lookup = lookup;
   }
 
   /**
@@ -96,6 +106,9 @@ export class ConnectAttempt implements Selectable {
   /** @internal Ends the attempt; returns its socket, detached, or closes it. */
   finish(keepSocket: boolean): Socket | null {
     this.#finished = true;
+    const lookup = this.#lookup;
+    this.#lookup = null;
+    if (lookup !== null && !lookup.called) lookup.cancel();
     const socket = this.#socket;
     this.#socket = null;
     if (socket === null) return null;

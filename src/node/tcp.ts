@@ -409,7 +409,10 @@ export class TCPConnector extends Connector {
   }
 
   protected dial(attempt: ConnectAttempt): void {
-    this.#resolver.resolve(this.host).addCallbacks(
+    const lookup = this.#resolver.resolve(this.host);
+    // Kept by the attempt: ending it before the answer cancels the lookup (and its timeout).
+    attempt.resolving(lookup);
+    lookup.addCallbacks(
       (addresses) => {
         const target = addresses[0];
         if (attempt.finished || target === undefined) return;

@@ -15,8 +15,9 @@ import {
 import type { Failure } from '../../src/core/failure.js';
 import type { IConnector } from '../../src/core/interfaces/index.js';
 import { Factory } from '../../src/core/protocol.js';
-import { TCPConnector } from '../../src/node/index.js';
+import { NodeResolver, TCPConnector } from '../../src/node/index.js';
 import { LogCapture } from '../../src/testing/log-capture.js';
+import { MemoryReactorClock } from '../../src/testing/memory-reactor.js';
 import { MemoryResolver } from '../../src/testing/memory-resolver.js';
 import {
   connectedPair,
@@ -326,6 +327,63 @@ describe('Connector', () => {
       reactor.connectTCP('db.test', portNumber(port), factory);
       const client = await factory.made;
       expect(client.transport.getPeer()).toMatchObject({ host: '127.0.0.1' });
+    });
+  });
+
+  describe('cancelling during the name lookup', () => {
+    /** A TCP connector to `host` on a MemoryReactorClock: no socket is opened while it resolves. */
+    function connectorOnClock(
+      resolver: NodeResolver | MemoryResolver | ((clock: MemoryReactorClock) => NodeResolver),
+      timeout = 30,
+    ): { clock: MemoryReactorClock; connector: TCPConnector; factory: RecordingClientFactory } {
+      const clock = new MemoryReactorClock();
+      clock.installNameResolver(typeof resolver === 'function' ? resolver(clock) : resolver);
+      const factory = new RecordingClientFactory(Recorder);
+      const connector = new TCPConnector(
+        { reactor: clock, selectables: new Set() },
+        'slow.test',
+        80,
+        factory,
+        { timeout },
+        clock,
+      );
+      connector.connect();
+      return { clock, connector, factory };
+    }
+
+    /** A NodeResolver on `clock` whose dns.lookup never answers. */
+    const silentNodeResolver = (clock: MemoryReactorClock): NodeResolver =>
+      new NodeResolver(clock, {
+        lookup() {
+          // Never answers: the lookup's timeout is the only way out.
+        },
+      });
+
+    it('stopConnecting cancels the lookup and the resolver’s timeout with it', () => {
+      const { clock, connector, factory } = connectorOnClock(silentNodeResolver);
+      expect(clock.getDelayedCalls()).toHaveLength(2); // the lookup's timeout, the attempt's
+      connector.stopConnecting();
+      expect(factory.events).toContain('failed:UserError');
+      expect(clock.getDelayedCalls()).toEqual([]);
+    });
+
+    it('stopConnecting cancels a held MemoryResolver lookup; its late answer connects nothing', () => {
+      const resolver = new MemoryResolver();
+      resolver.hold('slow.test');
+      const { clock, connector, factory } = connectorOnClock(resolver);
+      connector.stopConnecting();
+      expect(resolver.pending[0]?.cancelled).toBe(true);
+      resolver.pending[0]?.resolve(['127.0.0.1']);
+      expect(factory.failures).toHaveLength(1);
+      expect(connector.state).toBe('disconnected');
+      expect(clock.getDelayedCalls()).toEqual([]);
+    });
+
+    it('the attempt’s timeout expiring during the lookup cancels it too', () => {
+      const { clock, factory } = connectorOnClock(silentNodeResolver, 10);
+      clock.advance(10);
+      expect(factory.events).toContain('failed:ConnectingTimeoutError');
+      expect(clock.getDelayedCalls()).toEqual([]);
     });
   });
 

@@ -18,7 +18,7 @@ import {
   NoRouteError,
   Protocol,
 } from '../../src/core/index.js';
-import { HostnameEndpoint, interleaveFamilies } from '../../src/node/index.js';
+import { HostnameEndpoint, interleaveFamilies, NodeResolver } from '../../src/node/index.js';
 import {
   assertNoResult,
   failureResultOf,
@@ -209,6 +209,19 @@ describe('HostnameEndpoint', () => {
     expect(resolver.pending[0]?.cancelled).toBe(true);
     resolver.pending[0]?.resolve(['192.0.2.1']); // a late answer is dropped
     expect(reactor.tcpClients).toEqual([]);
+  });
+
+  it('cancelling during the lookup also stops the resolver’s lookup timeout', () => {
+    const reactor = new MemoryReactorClock();
+    const lookup = (): void => {
+      // Never answers.
+    };
+    reactor.installNameResolver(new NodeResolver(reactor, { lookup }));
+    const d = new HostnameEndpoint(reactor, 'slow.test', 80).connect(new CountingFactory());
+    expect(reactor.getDelayedCalls()).toHaveLength(1);
+    d.cancel();
+    failureResultOf(d, ConnectingCancelledError);
+    expect(reactor.getDelayedCalls()).toEqual([]);
   });
 
   it('cancelling mid-attempts cancels every pending attempt and starts no more', () => {
