@@ -284,13 +284,11 @@ export class ClientMachine<P extends IProtocol> {
         this.#cancelConnectWaiters();
         this.#finishStopping();
         return;
-      case 'restarting':
+      default:
+        // `restarting` (no other state has a current connection): connect again.
         this.#state = 'connecting';
         this.#finishStopping();
         this.#connect();
-        return;
-      default:
-        return; // no connection is current in the other states
     }
   }
 

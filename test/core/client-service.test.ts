@@ -15,6 +15,7 @@ import {
   Factory,
   Failure,
   fail,
+  getGlobalReactor,
   IPv4Address,
   Protocol,
 } from '../../src/core/index.js';
@@ -25,6 +26,8 @@ import type {
   IStreamClientEndpoint,
   ProtocolFactoryOf,
 } from '../../src/core/index.js';
+import { ClientMachine } from '../../src/core/client-machine.js';
+import { Logger } from '../../src/core/logger.js';
 import {
   assertNoResult,
   Clock,
@@ -544,6 +547,103 @@ describe('ClientService (Twisted’s ClientServiceTests)', () => {
     expect(service.state).toBe('waiting');
     clock.advance(AT_LEAST_ONE_ATTEMPT);
     expect(successResultOf(service.whenConnected())).toBe(factory.applicationProtocols[1]);
+  });
+});
+
+describe('ClientService edges', () => {
+  it('stopService whose cancelled attempt connects anyway (a canceller that fires) drops that connection', () => {
+    const made: Protocol[] = [];
+    const endpoint: IStreamClientEndpoint = {
+      connect<P extends IProtocol>(factory: ProtocolFactoryOf<P>): Deferred<P> {
+        return new Deferred<P>((d) => {
+          const protocol = factory.buildProtocol(new IPv4Address('TCP', '10.0.0.1', 1));
+          if (protocol === null) return;
+          protocol.makeConnection(new StringTransport());
+          made.push((protocol as unknown as { wrappedProtocol: Protocol }).wrappedProtocol);
+          d.callback(protocol);
+        });
+      },
+    };
+    const clock = new Clock();
+    const service = new ClientService(endpoint, Factory.forProtocol(Protocol), { clock });
+    service.startService();
+    const stopped = service.stopService();
+    expect(made).toHaveLength(1);
+    expect(transportOf(made[0]).disconnecting).toBe(true);
+    assertNoResult(stopped);
+    made[0]?.connectionLost(new Failure(new ConnectionDone())); // the application's protocol
+    assertNoResult(stopped); // only the reactor-facing proxy tells the service
+  });
+
+  it('schedules retries on the global reactor when given no clock', async () => {
+    await import('../../src/node/reactor.js'); // installs the Node reactor globally
+    const endpoint: IStreamClientEndpoint = { connect: () => fail(new ConnectionRefusedError()) };
+    const service = new ClientService(endpoint, Factory.forProtocol(Protocol));
+    const reactor = getGlobalReactor();
+    const before = reactor.getDelayedCalls().length;
+    service.startService();
+    expect(reactor.getDelayedCalls()).toHaveLength(before + 1);
+    successResultOf(service.stopService());
+    expect(reactor.getDelayedCalls()).toHaveLength(before);
+  });
+
+  it('the state machine ignores start while already connecting, waiting or connected', () => {
+    const endpoint = new TestEndpoint(false);
+    const clock = new Clock();
+    const machine = new ClientMachine({
+      endpoint,
+      factory: Factory.forProtocol(Protocol),
+      retryPolicy: () => 1,
+      clock: () => clock,
+      prepareConnection: null,
+      log: new Logger('test'),
+    });
+    machine.start();
+    machine.start();
+    expect(endpoint.connectQueue).toHaveLength(1);
+    endpoint.connectQueue[0]?.errback(new ConnectionRefusedError());
+    machine.start();
+    expect(machine.state).toBe('waiting');
+    clock.advance(1);
+    endpoint.connectQueue[1]?.callback(undefined);
+    machine.start();
+    expect(machine.state).toBe('connected');
+    expect(endpoint.connectQueue).toHaveLength(2);
+  });
+
+  it('a connection lost before the endpoint fires fails the attempt with the loss', () => {
+    const endpoint: IStreamClientEndpoint = {
+      connect<P extends IProtocol>(factory: ProtocolFactoryOf<P>): Deferred<P> {
+        const protocol = factory.buildProtocol(new IPv4Address('TCP', '10.0.0.1', 1));
+        if (protocol === null) throw new Error('no protocol');
+        protocol.makeConnection(new StringTransport());
+        protocol.connectionLost(new Failure(new ConnectionLost()));
+        protocol.connectionLost(new Failure(new ConnectionLost())); // a second report changes nothing
+        const d = new Deferred<P>();
+        d.callback(protocol);
+        return d;
+      },
+    };
+    const clock = new Clock();
+    const service = new ClientService(endpoint, Factory.forProtocol(Protocol), { clock });
+    const whenConnected = service.whenConnected({ failAfterFailures: 1 });
+    service.startService();
+    failureResultOf(whenConnected, ConnectionLost);
+    expect(service.state).toBe('waiting');
+    successResultOf(service.stopService());
+  });
+
+  it('the loss of a connection given up on earlier is ignored once a new attempt runs', () => {
+    const { endpoint, service, clock } = makeReconnector({
+      prepareConnection: () => {
+        throw new Error('unhealthy');
+      },
+    });
+    clock.advance(AT_LEAST_ONE_ATTEMPT);
+    expect(endpoint.connectQueue).toHaveLength(2);
+    lose(endpoint.constructedProtocols[0]);
+    expect(service.state).toBe('waiting');
+    expect(clock.getDelayedCalls()).toHaveLength(1);
   });
 });
 
