@@ -351,10 +351,7 @@ describe('IntNFramer (property)', () => {
               if (error !== undefined) {
                 if (!(error instanceof LengthLimitExceededError))
                   throw new Error('not a LengthLimitExceededError', { cause: error });
-                ensure(
-                  (error).length > max,
-                  'refused a length within the limit',
-                );
+                ensure(error.length > max, 'refused a length within the limit');
               }
               const reencoded = join(frames.map((f) => encodeIntN(f, p)));
               ensure(
