@@ -142,6 +142,11 @@ export function setRoundsOverride(rounds: number | undefined): void {
   defaultRounds = rounds;
 }
 
+/** The round count a benchmark measuring on its own should use: `--rounds=N`, else `fallback`. */
+export function roundsOr(fallback: number): number {
+  return defaultRounds ?? fallback;
+}
+
 /**
  * Measures both sides: `warmup` unrecorded runs each, then `rounds` rounds of one weft and one
  * raw run. The side that goes first alternates from round to round (weft, raw, raw, weft, ...)
@@ -159,7 +164,6 @@ export async function compare(c: Comparison): Promise<Result> {
   }
   const weftCosts: number[] = [];
   const rawCosts: number[] = [];
-  const ratios: number[] = [];
   for (let round = 0; round < rounds; round++) {
     let weft: number;
     let raw: number;
@@ -176,8 +180,26 @@ export async function compare(c: Comparison): Promise<Result> {
     }
     weftCosts.push(weft);
     rawCosts.push(raw);
-    ratios.push(ratioOf(c.kind, weft, raw));
   }
+  return summarize(c, weftCosts, rawCosts, rounds);
+}
+
+/** What {@link summarize} needs of a comparison: all of it but the samples. */
+export type Summary = Omit<Comparison, 'weft' | 'raw' | 'rounds' | 'warmup'>;
+
+/**
+ * The result of rounds measured elsewhere (e.g. in a child process): `weft[i]` and `raw[i]` are
+ * round i's costs (rates, for `throughput`). Prints the per-workload line as {@link compare}
+ * does, with `detail` after it when given.
+ */
+export function summarize(
+  c: Summary,
+  weftCosts: readonly number[],
+  rawCosts: readonly number[],
+  rounds: number = weftCosts.length,
+  detail?: string,
+): Result {
+  const ratios = weftCosts.map((weft, i) => ratioOf(c.kind, weft, rawCosts[i] as number));
   const ratio = median(ratios);
   const result: Result = {
     name: c.name,
@@ -197,6 +219,7 @@ export async function compare(c: Comparison): Promise<Result> {
       `(${ratioMeaning(c.kind)}; ` +
       `${String(rounds)} rounds, range ${spread})`,
   );
+  if (detail !== undefined) console.log(`    ${detail}`);
   return result;
 }
 

@@ -27,6 +27,23 @@ function nameOf(value: object): string {
 }
 
 /**
+ * A pipe end's close step: `close(stream)` (its `'close'` event then reports the end), or, for a
+ * pipe that never opened or whose stream is already destroyed (it emits nothing more), `report`
+ * on a microtask, so the end is never reported before the caller returns.
+ */
+function closeOrReport<S extends Readable | Writable>(
+  stream: S | null,
+  close: (stream: S) => void,
+  report: () => void,
+): void {
+  if (stream === null || stream.destroyed) {
+    queueMicrotask(report);
+    return;
+  }
+  close(stream);
+}
+
+/**
  * The reading end of a pipe. Data goes to `onData`; pausing stops reading,
  * so the writer on the other side blocks once the pipe is full.
  *
@@ -83,15 +100,16 @@ export class PipeReader {
   loseConnection(): void {
     if (this.#closed || this.#closing) return;
     this.#closing = true;
-    const stream = this.#stream;
-    if (stream === null || stream.destroyed) {
-      queueMicrotask(() => {
+    closeOrReport(
+      this.#stream,
+      (stream) => {
+        stream.pause();
+        stream.destroy();
+      },
+      () => {
         this.#report();
-      });
-      return;
-    }
-    stream.pause();
-    stream.destroy();
+      },
+    );
   }
 
   /** Closes at once and reports the end (with `reason`) before returning. */
@@ -225,14 +243,15 @@ export class PipeWriter {
   abort(): void {
     if (this.#closed) return;
     this.#ended = true;
-    const stream = this.#stream;
-    if (stream === null || stream.destroyed) {
-      queueMicrotask(() => {
+    closeOrReport(
+      this.#stream,
+      (stream) => {
+        stream.destroy();
+      },
+      () => {
         this.#report();
-      });
-      return;
-    }
-    stream.destroy();
+      },
+    );
   }
 
   /** Closes at once and reports the end (with `reason`) before returning. */
@@ -247,14 +266,15 @@ export class PipeWriter {
   #end(): void {
     if (this.#ended) return;
     this.#ended = true;
-    const stream = this.#stream;
-    if (stream === null || stream.destroyed) {
-      queueMicrotask(() => {
+    closeOrReport(
+      this.#stream,
+      (stream) => {
+        stream.end();
+      },
+      () => {
         this.#report();
-      });
-      return;
-    }
-    stream.end();
+      },
+    );
   }
 
   #drained(): void {

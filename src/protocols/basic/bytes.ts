@@ -15,6 +15,16 @@ export function asBytes(data: Uint8Array | string): Uint8Array {
   return typeof data === 'string' ? encoder.encode(data) : data;
 }
 
+/**
+ * `src[from:to]` as a plain `Uint8Array` view sharing `src`'s memory: what
+ * `subarray` returns, without its species lookup (on a Node `Buffer`,
+ * `subarray` constructs a `Buffer` through `Symbol.species`, several times
+ * the cost of this constructor call).
+ */
+export function view(src: Uint8Array, from: number, to: number): Uint8Array {
+  return new Uint8Array(src.buffer, src.byteOffset + from, to - from);
+}
+
 /** The arrays joined into a new one (the only array itself when there is one). */
 export function concat(parts: readonly Uint8Array[]): Uint8Array {
   if (parts.length === 1) return parts[0] as Uint8Array;

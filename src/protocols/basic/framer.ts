@@ -15,7 +15,9 @@
  * change them afterwards); {@link Framer.next} parses on demand and returns
  * one frame at a time, so a caller that pauses, or switches to another
  * parser, leaves the rest queued in order. Frames lying within one fed chunk
- * are views into it, not copies.
+ * are views sharing its memory, not copies, and always plain `Uint8Array`s
+ * (never `Buffer`s, even when `Buffer`s are fed): keep a frame only as long
+ * as its chunk is not reused, or copy it with `slice()`.
  *
  * Bounded: apart from the chunks fed and not yet pulled through
  * {@link Framer.next}, a framer never holds more than its limit plus one

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { ChunkQueue } from './bytes.js';
+import { ChunkQueue, view } from './bytes.js';
 import { LengthLimitExceededError, StringTooLongError } from './errors.js';
 import type { Framer } from './framer.js';
 
@@ -29,7 +29,7 @@ export interface IntNFramerOptions {
  * frames. So it holds at most `prefixLength + maxLength` bytes of an
  * unfinished string (allocated once, at its exact size, when the prefix is
  * read) plus the chunks fed and not yet pulled; a string lying within one
- * fed chunk is a view into it.
+ * fed chunk is a plain `Uint8Array` view sharing its memory.
  *
  * Other encodings of the length (little-endian, varints) need a framer of
  * their own; this one and its tests are the pattern to follow.
@@ -123,7 +123,7 @@ export class IntNFramer implements Framer {
         if (chunk.length - body >= length) {
           // The whole string is in this chunk: hand out a view.
           chunks.offset = body + length;
-          return chunk.subarray(body, body + length);
+          return view(chunk, body, body + length);
         }
         chunks.offset = body;
         this.#frame = new Uint8Array(length);

@@ -77,8 +77,8 @@ export abstract class IntNStringReceiver<
   }
 
   /**
-   * A string arrived, without its prefix. It may be a view into the chunk it
-   * arrived in; do not write to it.
+   * A string arrived, without its prefix: a plain `Uint8Array`, possibly a
+   * view sharing the memory of the chunk it arrived in; do not write to it.
    */
   abstract stringReceived(payload: Uint8Array): void;
 

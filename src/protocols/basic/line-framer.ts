@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { asBytes, ByteAccumulator, ChunkQueue, EMPTY } from './bytes.js';
+import { asBytes, ByteAccumulator, ChunkQueue, EMPTY, view } from './bytes.js';
 import { LineTooLongError } from './errors.js';
 import type { Framer } from './framer.js';
 
@@ -29,9 +29,12 @@ export interface LineFramerOptions {
  * of an unfinished line, plus the chunks fed and not yet pulled.
  *
  * How it scans: `indexOf` for the delimiter's first byte, then a check of
- * the rest; each byte is scanned once (a line's start is never re-read when
- * more bytes arrive). Lines lying within one fed chunk are views
- * (`subarray`) into it; only a line spanning chunks is copied.
+ * the rest (for one- and two-byte delimiters such as `\n` and CRLF, inline);
+ * each byte is scanned once (a line's start is never re-read when more bytes
+ * arrive). Lines lying within one fed chunk are plain `Uint8Array` views
+ * sharing its memory (also when the chunk is a Node `Buffer`: the view is
+ * made with the `Uint8Array` constructor, several times cheaper than
+ * `Buffer#subarray`); only a line spanning chunks is copied.
  *
  * ```
  *   tail (owned copy)      current chunk (by reference)       later chunks
@@ -51,7 +54,14 @@ export interface LineFramerOptions {
 export class LineFramer implements Framer {
   /** The longest line accepted, in bytes; may be changed between calls. */
   maxLength: number;
-  #delimiter: Uint8Array;
+  #delimiter: Uint8Array = EMPTY;
+  /** The delimiter's first byte. */
+  #first = 0;
+  /**
+   * How {@link LineFramer.next} scans: -1 for a one-byte delimiter, the second
+   * byte of a two-byte one, 0x100 for a longer one.
+   */
+  #second = -1;
   /** The value `delimiter` was last given (before encoding), so {@link LineFramer.follow} can skip re-encoding it. */
   #delimiterSource: Uint8Array | string;
   /** The start of an unfinished line that spans chunks; never holds a whole delimiter. */
@@ -61,7 +71,7 @@ export class LineFramer implements Framer {
   /** @throws {RangeError} if the delimiter is empty. */
   constructor(options: LineFramerOptions = {}) {
     this.#delimiterSource = options.delimiter ?? '\r\n';
-    this.#delimiter = checkedDelimiter(this.#delimiterSource);
+    this.#setDelimiter(checkedDelimiter(this.#delimiterSource));
     this.maxLength = options.maxLength ?? 16384;
   }
 
@@ -90,7 +100,7 @@ export class LineFramer implements Framer {
   }
 
   set delimiter(value: Uint8Array | string) {
-    this.#delimiter = checkedDelimiter(value);
+    this.#setDelimiter(checkedDelimiter(value));
     this.#delimiterSource = value;
     // The tail was scanned for the old delimiter only: queue everything again.
     if (this.#tail.length > 0) {
@@ -98,6 +108,13 @@ export class LineFramer implements Framer {
       this.#tail.clear();
       this.#chunks.push(all);
     }
+  }
+
+  #setDelimiter(delimiter: Uint8Array): void {
+    this.#delimiter = delimiter;
+    this.#first = delimiter[0] as number;
+    this.#second =
+      delimiter.length === 1 ? -1 : delimiter.length === 2 ? (delimiter[1] as number) : 0x100;
   }
 
   /** {@inheritDoc Framer.bufferedLength} */
@@ -118,15 +135,37 @@ export class LineFramer implements Framer {
    *   is discarded.
    */
   next(): Uint8Array | undefined {
+    // The hot path, small enough to be inlined into a receiver's loop: no
+    // unfinished line held, and a whole line within the current chunk, handed
+    // out as a view. Everything else goes to #nextSlow.
+    if (this.#tail.length === 0) {
+      const chunks = this.#chunks;
+      const chunk = chunks.current;
+      const start = chunks.offset;
+      const at =
+        this.#second < 0
+          ? chunk.indexOf(this.#first, start)
+          : this.#second <= 0xff
+            ? indexOfPair(chunk, this.#first, this.#second, start)
+            : indexOfDelimiter(chunk, this.#delimiter, start);
+      if (at >= 0 && at - start <= this.maxLength) {
+        chunks.offset = at + this.#delimiter.length;
+        return view(chunk, start, at);
+      }
+    }
+    return this.#nextSlow();
+  }
+
+  /** {@link LineFramer.next} from the start: the tail, chunk boundaries, and the limit. */
+  #nextSlow(): Uint8Array | undefined {
     const chunks = this.#chunks;
     if (this.#tail.length === 0) {
-      // The hot path: a line within the current chunk, handed out as a view.
       const chunk = chunks.current;
       const start = chunks.offset;
       const at = indexOfDelimiter(chunk, this.#delimiter, start);
       if (at >= 0) {
         chunks.offset = at + this.#delimiter.length;
-        return this.#checked(chunk.subarray(start, at));
+        return this.#checked(view(chunk, start, at));
       }
     }
     for (;;) {
@@ -175,7 +214,7 @@ export class LineFramer implements Framer {
     const at = indexOfDelimiter(chunk, delimiter, start);
     if (at >= 0) {
       chunks.offset = at + dlen;
-      if (tailLength === 0) return this.#checked(chunk.subarray(start, at));
+      if (tailLength === 0) return this.#checked(view(chunk, start, at));
       const line = tail.copyWith(tailLength, chunk, start, at);
       tail.clear();
       return this.#checked(line);
@@ -221,6 +260,20 @@ function straddles(
     if (chunk[start + j - inTail] !== delimiter[j]) return false;
   }
   return true;
+}
+
+/**
+ * The index of the first `first` followed by `second` in `chunk` at or after
+ * `from`, or -1 (a two-byte delimiter such as CRLF).
+ */
+function indexOfPair(chunk: Uint8Array, first: number, second: number, from: number): number {
+  const last = chunk.length - 2;
+  for (;;) {
+    const at = chunk.indexOf(first, from);
+    if (at < 0 || at > last) return -1;
+    if (chunk[at + 1] === second) return at;
+    from = at + 1;
+  }
 }
 
 /**

@@ -64,8 +64,10 @@ export abstract class LineOnlyReceiver<T extends ITransport = ITransport> extend
   }
 
   /**
-   * A line arrived, without its delimiter; possibly empty. It may be a view
-   * into the chunk it arrived in; do not write to it.
+   * A line arrived, without its delimiter; possibly empty. A plain
+   * `Uint8Array`, often a view sharing the memory of the chunk it arrived in
+   * (weft's transports never reuse a chunk's memory, so it stays valid);
+   * do not write to it.
    */
   abstract lineReceived(line: Uint8Array): void;
 

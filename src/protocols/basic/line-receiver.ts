@@ -96,9 +96,10 @@ export abstract class LineReceiver<T extends ITransport = ITransport> extends Pa
   }
 
   /**
-   * A line arrived, without its delimiter; possibly empty. It may be a view
-   * into the chunk it arrived in (weft's transports never reuse a chunk, so
-   * it stays valid); do not write to it.
+   * A line arrived, without its delimiter; possibly empty. A plain
+   * `Uint8Array`, often a view sharing the memory of the chunk it arrived in
+   * (weft's transports never reuse a chunk's memory, so it stays valid);
+   * do not write to it.
    */
   abstract lineReceived(line: Uint8Array): void;
 

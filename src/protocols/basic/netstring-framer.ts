@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { ChunkQueue, EMPTY } from './bytes.js';
+import { ChunkQueue, EMPTY, view } from './bytes.js';
 import { NetstringParseError, type NetstringParseErrorReason } from './errors.js';
 import type { Framer } from './framer.js';
 
@@ -33,7 +33,7 @@ type State = 'length' | 'payload' | 'failed';
  * stream cannot be resynchronised): it drops what it is fed and returns no
  * more frames. It holds at most `maxLength + 1` bytes of an unfinished
  * payload plus the chunks fed and not yet pulled; a payload lying within one
- * fed chunk is a view into it.
+ * fed chunk is a plain `Uint8Array` view sharing its memory.
  *
  * @example
  * ```ts
@@ -137,7 +137,7 @@ export class NetstringFramer implements Framer {
       chunks.offset = start + need;
       if (chunk[start + need - 1] !== COMMA) this.#fail('missing-comma');
       this.#reset();
-      return chunk.subarray(start, start + need - 1);
+      return view(chunk, start, start + need - 1);
     }
     if (this.#filled === 0) this.#payload = new Uint8Array(need);
     const n = Math.min(need - this.#filled, chunk.length - start);

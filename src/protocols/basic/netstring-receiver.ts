@@ -77,8 +77,9 @@ export abstract class NetstringReceiver<
   }
 
   /**
-   * A netstring arrived; `payload` is its content. It may be a view into the
-   * chunk it arrived in; do not write to it.
+   * A netstring arrived; `payload` is its content: a plain `Uint8Array`,
+   * possibly a view sharing the memory of the chunk it arrived in; do not
+   * write to it.
    */
   abstract stringReceived(payload: Uint8Array): void;
 

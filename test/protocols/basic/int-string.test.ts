@@ -222,6 +222,14 @@ describe('IntNFramer', () => {
     assert.notEqual(abc?.buffer, chunk.buffer);
   });
 
+  it('hands out a plain Uint8Array view of a Buffer chunk, not a Buffer', () => {
+    const chunk = Buffer.from([0, 2, 0x68, 0x69]);
+    const [hi] = new IntNFramer({ prefixLength: 2 }).push(chunk);
+    assert.equal(Object.getPrototypeOf(hi), Uint8Array.prototype);
+    assert.equal(hi?.buffer, chunk.buffer);
+    assert.equal(text(hi!), 'hi');
+  });
+
   it('never holds more than the prefix and maxLength bytes of a string', () => {
     const framer = new IntNFramer({ prefixLength: 4, maxLength: 8 });
     for (const byte of hex('00000008 0102030405060708')) {

@@ -48,6 +48,18 @@ describe('LineFramer', () => {
       assert.equal(text(two!), 'two');
     });
 
+    it('hands out plain Uint8Array views, never Buffers, also of Buffer chunks', () => {
+      for (const delimiter of ['\n', '\r\n', '\r\n\r\n']) {
+        const chunk = Buffer.from(`one${delimiter}two${delimiter}`);
+        const lines = new LineFramer({ delimiter }).push(chunk);
+        assert.deepEqual(lines.map(text), ['one', 'two']);
+        for (const line of lines) {
+          assert.equal(Object.getPrototypeOf(line), Uint8Array.prototype);
+          assert.equal(line.buffer, chunk.buffer);
+        }
+      }
+    });
+
     it('accepts a line of exactly maxLength, also when its delimiter arrives split', () => {
       forEachChunking(bytes('xxxx\r\nyyyy\r\n'), (chunks) => {
         assert.deepEqual(linesOf(new LineFramer({ maxLength: 4 }), chunks), ['xxxx', 'yyyy']);

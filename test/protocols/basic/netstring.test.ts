@@ -59,6 +59,14 @@ describe('NetstringFramer', () => {
     assert.equal(frame?.buffer, chunk.buffer);
   });
 
+  it('hands out a plain Uint8Array view of a Buffer chunk, not a Buffer', () => {
+    const chunk = Buffer.from('3:abc,');
+    const [frame] = new NetstringFramer().push(chunk);
+    assert.equal(Object.getPrototypeOf(frame), Uint8Array.prototype);
+    assert.equal(frame?.buffer, chunk.buffer);
+    assert.equal(text(frame!), 'abc');
+  });
+
   it('refuses bytes that are not netstrings, each with its reason', () => {
     assert.equal(refusal(bytes('9999999999999999999999')), 'too-long');
     assert.equal(refusal(bytes('abc')), 'missing-length');
