@@ -138,20 +138,22 @@ describe('connections$', () => {
     const reactor = new NodeReactor();
     const tcp = new TCP4ServerEndpoint(reactor, 0, { interface: '127.0.0.1' });
     const listening = new Deferred<IListeningPort>();
-    let stopped: Deferred<void> | null = null;
+    const watch: { stopped: Deferred<void> | null } = { stopped: null };
     // The real endpoint, with the port's stopListening() watched.
     const endpoint: IStreamServerEndpoint = {
       listen: (factory) =>
         tcp.listen(factory).addCallback((p) => {
           const stop = p.stopListening.bind(p);
-          p.stopListening = () => (stopped = stop());
+          p.stopListening = () => (watch.stopped = stop());
           return p;
         }),
     };
     const server = connections$(endpoint, {
       framer: () => new LineFramer({ delimiter: '\n' }),
       halfClose: true,
-      onListening: (p) => listening.callback(p),
+      onListening: (p) => {
+        listening.callback(p);
+      },
     })
       .pipe(take(1))
       .subscribe((conn) => {
@@ -179,7 +181,7 @@ describe('connections$', () => {
     socket.end('d\n');
     expect(await reply).toBe('a+b\nc+d\n');
     expect(server.closed).toBe(true);
-    expect(stopped).not.toBeNull();
-    await stopped;
+    expect(watch.stopped).not.toBeNull();
+    await watch.stopped;
   });
 });
