@@ -120,8 +120,13 @@ export class ObservableProtocol<T extends ITransport = ITransport> extends Proto
    * the end, a new subscriber gets the end again.
    */
   readonly input$: Observable<Uint8Array>;
-  /** Present only with `halfClose`: the transport looks for it. */
+  /**
+   * Present only with `halfClose` (with {@link ObservableProtocol.writeConnectionLost}:
+   * a transport treats a protocol as half-closeable when it has both).
+   */
   readonly readConnectionLost?: () => void;
+  /** Present only with `halfClose`: our write side was closed; nothing to do. */
+  readonly writeConnectionLost?: () => void;
   readonly #framer: Framer | null;
   readonly #pull: boolean;
   readonly #closeOnUnsubscribe: boolean;
@@ -150,6 +155,7 @@ export class ObservableProtocol<T extends ITransport = ITransport> extends Proto
       this.readConnectionLost = (): void => {
         this.#end(null);
       };
+      this.writeConnectionLost = (): void => undefined;
     }
     this.input$ = new Observable<Uint8Array>((subscriber) => {
       if (this.#subscriber !== null) {

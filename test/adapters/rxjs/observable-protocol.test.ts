@@ -10,6 +10,7 @@ import {
 } from '../../../adapters/rxjs/observable-protocol.js';
 import { ConnectionDone, ConnectionLost, InvalidStateError } from '../../../src/core/errors.js';
 import { Failure } from '../../../src/core/failure.js';
+import { isHalfCloseableProtocol } from '../../../src/core/interfaces/protocol.js';
 import { LineTooLongError } from '../../../src/protocols/basic/errors.js';
 import { encodeIntN, IntNFramer } from '../../../src/protocols/basic/int-n-framer.js';
 import { LineFramer } from '../../../src/protocols/basic/line-framer.js';
@@ -146,7 +147,10 @@ describe('ObservableProtocol', () => {
 
     it('completes on the peer’s half-close with halfClose, keeping the connection open', () => {
       const { proto, transport } = connected({ halfClose: true });
+      expect(isHalfCloseableProtocol(proto)).toBe(true);
+      expect(isHalfCloseableProtocol(new ObservableProtocol())).toBe(false);
       const { seen } = record(proto);
+      proto.writeConnectionLost?.(); // our own half-close changes nothing for input$
       proto.dataReceived(bytes('last'));
       proto.readConnectionLost?.();
       expect(seen).toEqual(['last', 'complete']);
