@@ -25,7 +25,7 @@ import { observeEvents, type ObserveEventsOptions } from '../events/observe-even
  * const job = new EventEmitter();
  * fromEmitter<[number]>(job, 'progress', { close: ['done'] })
  *   .pipe(
- *     map(([percent]) => `${String(percent)}%`),
+ *     map(([percent]) => `${percent}%`),
  *     take(10),
  *   )
  *   .subscribe({ next: console.log, error: (e: unknown) => console.error('failed', e) });

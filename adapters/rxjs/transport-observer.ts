@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { Subscription, type Observer } from 'rxjs';
+import { Subscription, type Observer, type SubscriptionLike, type TeardownLogic } from 'rxjs';
 
 import { Deferred } from '../../src/core/defer.js';
 import { fail, succeed } from '../../src/core/deferred-functions.js';
@@ -66,16 +66,15 @@ const encoder = new TextEncoder();
  *   interval(1000)
  *     .pipe(
  *       take(3),
- *       map((n) => `${String(3 - n)}\n`),
+ *       map((n) => `${3 - n}\n`),
  *     )
  *     .subscribe(writer); // writes 3, 2, 1, then closes the connection
- *   writer.notifyFinish().addCallback((bytes) => console.log(`${String(bytes)} bytes sent`));
+ *   writer.notifyFinish().addCallback((bytes) => console.log(bytes, 'bytes sent'));
  * }
  * ```
  */
 export class TransportObserver
-  extends Subscription
-  implements Observer<Uint8Array | string>, IPushProducer
+  implements Observer<Uint8Array | string>, SubscriptionLike, IPushProducer
 {
   /** See {@link TransportObserverOptions.maxBuffered}. */
   readonly maxBuffered: number;
@@ -88,6 +87,12 @@ export class TransportObserver
   #completing = false;
   #outcome: Outcome | null = null;
   #waiters: Deferred<number>[] = [];
+  /**
+   * What makes it a subscription: RxJS takes an object with `next`/`error`/
+   * `complete` and `closed`/`add`/`remove`/`unsubscribe` as the subscriber
+   * itself, and adds the source's teardown to it.
+   */
+  readonly #subscription = new Subscription();
 
   /**
    * Registers itself as `transport`'s push producer (until it finishes).
@@ -96,7 +101,6 @@ export class TransportObserver
    *   is registered.
    */
   constructor(transport: ITransport, options: TransportObserverOptions = {}) {
-    super();
     this.#transport = transport;
     this.maxBuffered = options.maxBuffered ?? 1_048_576;
     this.#onComplete = options.onComplete ?? 'close';
@@ -107,6 +111,30 @@ export class TransportObserver
       );
     });
     (transport satisfies IConsumer).registerProducer(this, true);
+  }
+
+  /** Whether it is unsubscribed: finished, or detached by {@link TransportObserver.unsubscribe}. */
+  get closed(): boolean {
+    return this.#subscription.closed;
+  }
+
+  /** Adds a teardown run on unsubscription (RxJS adds the source's here). */
+  add(teardown: TeardownLogic): void {
+    this.#subscription.add(teardown);
+  }
+
+  /** Removes a teardown added with {@link TransportObserver.add}. */
+  remove(teardown: Exclude<TeardownLogic, void>): void {
+    this.#subscription.remove(teardown);
+  }
+
+  /**
+   * Stops the source and detaches: drops what is held, unregisters from
+   * the transport (leaving the connection open), and fails pending
+   * `notifyFinish` Deferreds with `CancelledError`. Idempotent.
+   */
+  unsubscribe(): void {
+    this.#subscription.unsubscribe();
   }
 
   /** Bytes handed to the transport so far. */
