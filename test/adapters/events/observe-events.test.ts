@@ -113,4 +113,22 @@ describe('EventObservable', () => {
     const events = new EventObservable(new NodeEmitter(), 'x');
     expect(events['@@observable']()).toBe(events);
   });
+
+  it('works with an emitter that has removeListener but no off', () => {
+    const inner = new NodeEmitter();
+    const emitter: EmitterLike = {
+      on: (e, l) => inner.on(e, l),
+      removeListener: (e, l) => inner.removeListener(e, l),
+    };
+    observeEvents(emitter, 'x').subscribe().unsubscribe();
+    expect(inner.listenerCount('x') + inner.listenerCount('error')).toBe(0);
+  });
+
+  it('refuses to end on an emitter it cannot remove listeners from', () => {
+    const emitter: EmitterLike = { on: () => undefined };
+    const sub = observeEvents(emitter, 'x').subscribe();
+    expect(() => {
+      sub.unsubscribe();
+    }).toThrow(TypeError);
+  });
 });

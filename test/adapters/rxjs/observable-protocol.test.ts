@@ -176,6 +176,15 @@ describe('ObservableProtocol', () => {
       expect(transport.disconnected).toBe(true);
     });
 
+    it('closes a transport that cannot abort with loseConnection after a framing error', () => {
+      const proto = new ObservableProtocol({ framer: lines });
+      const transport = new StringTransport();
+      Object.defineProperty(transport, 'abortConnection', { value: undefined }); // a plain ITransport
+      proto.makeConnection(transport);
+      proto.dataReceived(bytes('far too long for the limit\n'));
+      expect(transport.disconnecting).toBe(true);
+    });
+
     it('counts frames, not bytes, against the high-water mark', () => {
       const { proto, transport } = connected({ framer: lines, highWaterMark: 2 });
       proto.dataReceived(bytes('a\nb\n'));

@@ -181,4 +181,28 @@ describe('TransportObserver', () => {
     expect(successResultOf(writer.notifyFinish())).toBe(21);
     expect(clock.getDelayedCalls()).toHaveLength(0);
   });
+
+  it('closes a transport that cannot abort with loseConnection on error', () => {
+    const transport = new StringTransport();
+    Object.defineProperty(transport, 'abortConnection', { value: undefined }); // a plain ITransport
+    throwError(() => new Error('x')).subscribe(new TransportObserver(transport));
+    expect(transport.disconnecting).toBe(true);
+  });
+
+  it('runs the teardowns added to it on unsubscribe, except removed ones', () => {
+    const writer = new TransportObserver(new StringTransport());
+    const ran: string[] = [];
+    const kept = (): void => {
+      ran.push('kept');
+    };
+    const removed = (): void => {
+      ran.push('removed');
+    };
+    writer.add(kept);
+    writer.add(removed);
+    writer.remove(removed);
+    writer.unsubscribe();
+    expect(ran).toEqual(['kept']);
+    expect(writer.closed).toBe(true);
+  });
 });
