@@ -1,6 +1,6 @@
 import { createConnection } from 'node:net';
 
-import { bufferCount, filter, map, take } from 'rxjs';
+import { bufferCount, filter, firstValueFrom, map, take } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 
 import { connections$ } from '../../../adapters/rxjs/connections.js';
@@ -8,6 +8,7 @@ import { decodeUtf8, type ObservableProtocol } from '../../../adapters/rxjs/obse
 import { IPv4Address } from '../../../src/core/address.js';
 import { Deferred } from '../../../src/core/defer.js';
 import { CannotListenError } from '../../../src/core/errors.js';
+import { Factory } from '../../../src/core/protocol.js';
 import type { IStreamServerEndpoint } from '../../../src/core/interfaces/endpoint.js';
 import type { IProtocol, IProtocolFactory } from '../../../src/core/interfaces/protocol.js';
 import type { IListeningPort } from '../../../src/core/interfaces/transport.js';
@@ -183,5 +184,24 @@ describe('connections$', () => {
     expect(server.closed).toBe(true);
     expect(watch.stopped).not.toBeNull();
     await watch.stopped;
+  });
+
+  it('errors with CannotListenError on a real port in use, leaving nothing listening', async () => {
+    const reactor = new NodeReactor();
+    const taken = await reactor.listenTCP(0, new Factory(), { interface: '127.0.0.1' });
+    try {
+      const error = await firstValueFrom(
+        connections$(
+          new TCP4ServerEndpoint(reactor, portNumber(taken), { interface: '127.0.0.1' }),
+        ),
+      ).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(CannotListenError);
+      expect((error as CannotListenError).code).toBe('EADDRINUSE');
+    } finally {
+      await taken.stopListening();
+    }
   });
 });
