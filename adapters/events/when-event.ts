@@ -6,29 +6,7 @@
  */
 import { Deferred } from '../../src/core/defer.js';
 import { CancelledError, QueueOverflow } from '../../src/core/errors.js';
-
-/**
- * What these helpers need of an emitter: `on` and one of `off` /
- * `removeListener`. Node's `EventEmitter`, eventemitter3, and most
- * emitter-style objects have them.
- */
-export interface EmitterLike {
-  on(event: string | symbol, listener: (...args: unknown[]) => void): unknown;
-  off?(event: string | symbol, listener: (...args: unknown[]) => void): unknown;
-  removeListener?(event: string | symbol, listener: (...args: unknown[]) => void): unknown;
-}
-
-type Listener = (...args: unknown[]) => void;
-
-function remove(emitter: EmitterLike, event: string | symbol, listener: Listener): void {
-  if (typeof emitter.off === 'function') emitter.off(event, listener);
-  else if (typeof emitter.removeListener === 'function') emitter.removeListener(event, listener);
-  else throw new TypeError('The emitter has neither off() nor removeListener()');
-}
-
-function listen(emitter: EmitterLike, event: string | symbol, listener: Listener): void {
-  emitter.on(event, listener);
-}
+import { listen, remove, type EmitterLike, type Listener } from './emitter-like.js';
 
 /** Options of {@link whenEvent}. */
 export interface WhenEventOptions {

@@ -45,6 +45,15 @@ const keyLines: Readonly<Record<string, readonly string[]>> = {
     'client: got "HELLO, EVENTS"',
     'client: the stream ended; listeners left behind on the socket: 0',
   ],
+  'rxjs-lines.ts': [
+    'server: listening on 127.0.0.1',
+    'server: a connection from 127.0.0.1',
+    'client: sent 4 lines (17 bytes), then half-closed',
+    'server: batch of 3 lines',
+    'client: got "3 lines: HELLO | RXJS | WEFT"',
+    'client: the server closed the connection',
+    'server: no longer listening',
+  ],
   'game-loop.ts': [
     'tick 5 (0.5 s): spawn wave 1',
     'tick 10 (1.0 s): heartbeat 1',

@@ -3,7 +3,8 @@ import { EventEmitter as NodeEmitter } from 'node:events';
 import { EventEmitter as EE3 } from 'eventemitter3';
 import { describe, expect, it } from 'vitest';
 
-import { iterateEvents, whenEvent, type EmitterLike } from '../../../adapters/events/when-event.js';
+import type { EmitterLike } from '../../../adapters/events/emitter-like.js';
+import { iterateEvents, whenEvent } from '../../../adapters/events/when-event.js';
 import { CancelledError, QueueOverflow } from '../../../src/core/errors.js';
 import { failureResultOf, successResultOf } from '../../../src/testing/results.js';
 import { settle } from '../../support/promises.js';
