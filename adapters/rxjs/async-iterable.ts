@@ -123,7 +123,7 @@ export interface IterateObservableOptions {
 export function iterateObservable<T>(
   source: Observable<T>,
   options: IterateObservableOptions = {},
-): AsyncIterableIterator<T> {
+): AsyncIterableIterator<T> & { return(): Promise<IteratorResult<T>> } {
   const maxBuffered = options.maxBuffered ?? 1024;
   const buffer: T[] = [];
   let subscription: Subscription | null = null;
