@@ -180,8 +180,12 @@ export class FrameIterableProtocol<T extends ITransport = ITransport>
         new TypeError('FrameIterableProtocol: one next() at a time (one loop)'),
       );
     }
-    // Waiting for the rest of a frame: a paused transport would never send it.
-    if (this.#paused) this.#resume();
+    if (this.#paused) {
+      // Waiting for the rest of a frame: a paused transport would never send it. A transport
+      // may deliver data from inside resumeProducing(), so look at the framer again.
+      this.#resume();
+      return this.next();
+    }
     return new Promise((resolve, reject) => {
       this.#waiter = { resolve, reject };
     });

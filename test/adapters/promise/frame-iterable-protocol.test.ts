@@ -137,6 +137,24 @@ describe('FrameIterableProtocol', () => {
     expect(text((await next).value as Uint8Array)).toBe('long line ends');
   });
 
+  it('reads what a transport delivers from inside resumeProducing()', async () => {
+    const proto = FrameIterableProtocol.lines<StringTransport>({
+      delimiter: '\n',
+      highWaterMark: 2,
+      lowWaterMark: 0,
+    });
+    const transport = new (class extends StringTransport {
+      override resumeProducing(): void {
+        super.resumeProducing();
+        proto.dataReceived(bytes('d\n'));
+      }
+    })();
+    proto.makeConnection(transport);
+    proto.dataReceived(bytes('abc'));
+    expect(transport.producerState).toBe('paused');
+    expect(text((await proto.next()).value as Uint8Array)).toBe('abcd');
+  });
+
   it('delivers the lines before an over-long one, then throws LineTooLongError and closes', async () => {
     const proto = FrameIterableProtocol.lines<StringTransport>({
       delimiter: '\n',
