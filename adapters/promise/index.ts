@@ -24,3 +24,4 @@ export {
 export { iterateQueue, type IterateQueueOptions } from './queue-iterator.js';
 export { WebStreamProtocol, type WebStreamProtocolOptions } from './web-streams.js';
 export { writeIterable, type Chunk } from './write-iterable.js';
+export { FrameIterableProtocol } from './frame-iterable-protocol.js';

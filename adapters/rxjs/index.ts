@@ -1,11 +1,18 @@
 /**
- * `weft/adapters/rxjs`: Deferred ⇄ Observable, connections and listening
- * endpoints as Observables, an Observer writing into a transport, emitters'
- * events as Observables, and the reactor as an RxJS scheduler. rxjs (^7.8)
- * is an optional peer dependency, imported only by this entry point.
+ * `weft/adapters/rxjs`: Deferred ⇄ Observable, Observable ⇄ async iterable,
+ * connections and listening endpoints as Observables, an Observer writing
+ * into a transport, emitters' events as Observables, the reactor as an RxJS
+ * scheduler, and an RxJS scheduler hosting weft's time. rxjs (^7.8) is an
+ * optional peer dependency, imported only by this entry point.
  *
  * @module
  */
+export {
+  fromAsyncIterable,
+  iterateObservable,
+  ObservableOverflowError,
+  type IterateObservableOptions,
+} from './async-iterable.js';
 export { connections$, type ConnectionsOptions } from './connections.js';
 export { fromObservable, toObservable, type FromObservableOptions } from './deferred.js';
 export { BufferOverflowError, type OverflowDirection } from './errors.js';
@@ -17,4 +24,5 @@ export {
   type OverflowPolicy,
 } from './observable-protocol.js';
 export { ReactorScheduler } from './scheduler.js';
+export { SchedulerTime } from './scheduler-time.js';
 export { TransportObserver, type TransportObserverOptions } from './transport-observer.js';
