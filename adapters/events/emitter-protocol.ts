@@ -72,8 +72,13 @@ export class EmitterProtocol extends Protocol {
   readonly events: EventEmitter<EmitterProtocolEvents> = new EventEmitter();
   readonly #allowHalfOpen: boolean;
   #ended = false;
-  /** Present only with `allowHalfOpen`: the transport looks for it. */
+  /**
+   * Present only with `allowHalfOpen` (with {@link EmitterProtocol.writeConnectionLost}:
+   * transports treat a protocol as half-closeable only when it has both).
+   */
   readonly readConnectionLost?: () => void;
+  /** Present only with `allowHalfOpen`: our write side was closed; nothing to do. */
+  readonly writeConnectionLost?: () => void;
 
   constructor(options: EmitterProtocolOptions = {}) {
     super();
@@ -82,6 +87,7 @@ export class EmitterProtocol extends Protocol {
       this.readConnectionLost = (): void => {
         this.#end();
       };
+      this.writeConnectionLost = (): void => undefined;
     }
   }
 

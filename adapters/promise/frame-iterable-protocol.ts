@@ -84,8 +84,13 @@ export class FrameIterableProtocol<T extends ITransport = ITransport>
   #reason: Failure | null = null;
   /** The loop is over: left early, or ended by a framing error already thrown. */
   #returned = false;
-  /** Present only with `halfClose`: the transport looks for it. */
+  /**
+   * Present only with `halfClose` (with {@link FrameIterableProtocol.writeConnectionLost}:
+   * transports treat a protocol as half-closeable only when it has both).
+   */
   readonly readConnectionLost?: () => void;
+  /** Present only with `halfClose`: our write side was closed; nothing to do. */
+  readonly writeConnectionLost?: () => void;
 
   constructor(framer: Framer, options: IterableProtocolOptions = {}) {
     super();
@@ -97,6 +102,7 @@ export class FrameIterableProtocol<T extends ITransport = ITransport>
       this.readConnectionLost = (): void => {
         this.#end(null);
       };
+      this.writeConnectionLost = (): void => undefined;
     }
   }
 

@@ -90,8 +90,13 @@ export class IterableProtocol<T extends ITransport = ITransport>
   /** Why the connection was lost, once it was. */
   #reason: Failure | null = null;
   #returned = false;
-  /** Present only with `halfClose`: the transport looks for it. */
+  /**
+   * Present only with `halfClose` (with {@link IterableProtocol.writeConnectionLost}:
+   * transports treat a protocol as half-closeable only when it has both).
+   */
   readonly readConnectionLost?: () => void;
+  /** Present only with `halfClose`: our write side was closed; nothing to do. */
+  readonly writeConnectionLost?: () => void;
 
   constructor(options: IterableProtocolOptions = {}) {
     super();
@@ -102,6 +107,7 @@ export class IterableProtocol<T extends ITransport = ITransport>
       this.readConnectionLost = (): void => {
         this.#end(null);
       };
+      this.writeConnectionLost = (): void => undefined;
     }
   }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { isHalfCloseableProtocol } from '../../../src/core/interfaces/protocol.js';
 
 import { EmitterProtocol } from '../../../adapters/events/emitter-protocol.js';
 import { ConnectionDone, ConnectionLost } from '../../../src/core/errors.js';
@@ -61,6 +62,11 @@ describe('EmitterProtocol', () => {
     });
     expect(events.at(-1)).toBe('close:false');
     expect(logs.length).toBeGreaterThan(0);
+  });
+
+  it('is an IHalfCloseableProtocol only with allowHalfOpen', () => {
+    expect(isHalfCloseableProtocol(recorded({ allowHalfOpen: true }).conn)).toBe(true);
+    expect(isHalfCloseableProtocol(recorded().conn)).toBe(false);
   });
 
   it('emits end on the peer half-close with allowHalfOpen, and close only later', () => {

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { FrameIterableProtocol } from '../../../adapters/promise/frame-iterable-protocol.js';
 import { ConnectionDone, ConnectionLost } from '../../../src/core/errors.js';
 import { Failure } from '../../../src/core/failure.js';
+import { isHalfCloseableProtocol } from '../../../src/core/interfaces/protocol.js';
 import {
   LengthLimitExceededError,
   LineTooLongError,
@@ -256,6 +257,11 @@ describe('FrameIterableProtocol', () => {
     proto.readConnectionLost?.();
     expect(await collect(proto)).toEqual(['last']);
     expect(transport.disconnecting).toBe(false);
+  });
+
+  it('is an IHalfCloseableProtocol only with halfClose', () => {
+    expect(isHalfCloseableProtocol(FrameIterableProtocol.lines({ halfClose: true }))).toBe(true);
+    expect(isHalfCloseableProtocol(FrameIterableProtocol.lines())).toBe(false);
   });
 
   it('refuses a second next() while one is waiting', async () => {

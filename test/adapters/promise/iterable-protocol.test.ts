@@ -6,6 +6,7 @@ import {
 } from '../../../adapters/promise/iterable-protocol.js';
 import { ConnectionDone, ConnectionLost } from '../../../src/core/errors.js';
 import { Failure } from '../../../src/core/failure.js';
+import { isHalfCloseableProtocol } from '../../../src/core/interfaces/protocol.js';
 import { Protocol } from '../../../src/core/protocol.js';
 import { NodeReactor } from '../../../src/node/reactor.js';
 import { connectedServerAndClient } from '../../../src/testing/iosim.js';
@@ -104,6 +105,11 @@ describe('IterableProtocol', () => {
     expect(seen).toEqual(['request']);
     expect(transport.valueString()).toBe('reply');
     expect(transport.disconnecting).toBe(false);
+  });
+
+  it('is an IHalfCloseableProtocol with halfClose, so real transports deliver the half-close', () => {
+    expect(isHalfCloseableProtocol(connected({ halfClose: true }).proto)).toBe(true);
+    expect(isHalfCloseableProtocol(connected().proto)).toBe(false);
   });
 
   it('has no readConnectionLost without halfClose, so EOF closes as usual', () => {
