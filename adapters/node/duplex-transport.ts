@@ -7,6 +7,7 @@
  * @module
  */
 import { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import type { Duplex } from 'node:stream';
 
 import type { IAddress } from '../../src/core/address.js';
@@ -102,7 +103,10 @@ interface SocketLike {
  *   registered push producer is paused until `'drain'`.
  * - Closing: `loseConnection()` → `duplex.end()` after the buffer, then
  *   `destroy()`; `loseWriteConnection()` → `end()` alone;
- *   `abortConnection()` → `destroy()` (`resetAndDestroy()` on a TCP socket).
+ *   `abortConnection()` → `destroy()` (`resetAndDestroy()` on a TCP socket;
+ *   on a `TLSSocket`, a reset of the TCP socket under it when the TLS
+ *   socket was layered over one, as a `tls.Server`'s and
+ *   `tls.connect({ socket })`'s are).
  * - The stream ending → `readConnectionLost()` (half-closeable protocols) or
  *   a clean close; `'error'` → `connectionLost(ConnectionLost)` with the
  *   stream error's `code` and the error as `cause`; `'close'` →
@@ -141,6 +145,19 @@ export class DuplexTransport<D extends Duplex = Duplex> extends StreamTransport<
   }
 
   protected resetSocket(duplex: D): void {
+    // A TLS socket cannot reset (its handle is not TCP: Node throws ERR_INVALID_HANDLE_TYPE); the
+    // TCP socket under it can, when there is one. Destroying the TLS socket in the same turn would
+    // report its 'close' synchronously, and connectionLost must come later.
+    if (duplex instanceof TLSSocket) {
+      const raw = (duplex as { _parent?: unknown })._parent;
+      if (raw instanceof Socket && !(raw instanceof TLSSocket) && !raw.destroyed) {
+        raw.resetAndDestroy();
+        process.nextTick(destroyLater, duplex);
+      } else {
+        duplex.destroy(new ConnectionAborted());
+      }
+      return;
+    }
     // A TCP socket (or a WeftSocket) can reset; any other stream is destroyed with an error, so
     // that a stream that links two ends (a pipe pair) can tell an abort from a close.
     const reset = (duplex as { resetAndDestroy?: () => unknown }).resetAndDestroy;
@@ -153,6 +170,10 @@ export class DuplexTransport<D extends Duplex = Duplex> extends StreamTransport<
       duplex.destroy(new ConnectionAborted());
     }
   }
+}
+
+function destroyLater(stream: Duplex): void {
+  stream.destroy();
 }
 
 /**

@@ -13,7 +13,7 @@ import { ConnectionDone } from '../../src/core/errors.js';
 import type { Failure } from '../../src/core/failure.js';
 import type { IPushProducer } from '../../src/core/interfaces/producer.js';
 import type { IHalfCloseableProtocol, IProtocol } from '../../src/core/interfaces/protocol.js';
-import type { IReactorTime } from '../../src/core/interfaces/reactor.js';
+import type { IDelayedCall, IReactorTime } from '../../src/core/interfaces/reactor.js';
 import type { IStreamTransport, ITransport } from '../../src/core/interfaces/transport.js';
 import { reactor as defaultReactor } from '../../src/node/reactor.js';
 import { SocketTimer } from './socket-timer.js';
@@ -26,6 +26,12 @@ export interface WeftSocketOptions {
   readonly allowHalfOpen?: boolean;
   /** `highWaterMark` of both sides, in bytes. Default: Node's (16 KiB on Node 20). */
   readonly highWaterMark?: number;
+  /**
+   * Seconds `destroy(err)` lets what was already written go out before it
+   * aborts the connection (see {@link WeftSocket}). Default 5; 0 aborts at
+   * once.
+   */
+  readonly destroyGrace?: number;
 }
 
 /** What `socket.address()` returns, as `net.Socket`'s. */
@@ -82,7 +88,13 @@ function isStreamTransport(t: ITransport): t is IStreamTransport {
  *   `'drain'` comes once the transport has sent its buffer.
  * - `end()` → `loseWriteConnection()` (`'finish'` once it is sent), or
  *   `loseConnection()` on a transport that cannot half-close; `destroy()`
- *   → `loseConnection()`, `destroy(err)` → `abortConnection()`.
+ *   → `loseConnection()`; `resetAndDestroy()` → `abortConnection()`.
+ *   `destroy(err)` → `loseConnection()` too, then `abortConnection()` if
+ *   the connection is still not closed after `destroyGrace` seconds: as with
+ *   a `net.Socket`, whose `destroy(err)` still lets the OS send what it was
+ *   given, what was written before is sent. Node's HTTP server relies on
+ *   this for its `400 Bad Request` and `408 Request Timeout` answers, which
+ *   it writes just before `destroy(err)`.
  * - The peer's end of stream (`readConnectionLost`) → end of the readable
  *   side; with `allowHalfOpen: false` Node then ends the writable side too.
  * - `connectionLost(ConnectionDone)` → both sides end, then `'close'`;
@@ -120,13 +132,18 @@ export class WeftSocket extends Duplex {
   #finalCb: ((err?: Error | null) => void) | null = null;
   #destroyCb: (() => void) | null = null;
   readonly #timer: SocketTimer;
+  readonly #reactor: IReactorTime;
+  readonly #destroyGrace: number;
+  #graceCall: IDelayedCall | null = null;
 
   constructor(options: WeftSocketOptions = {}) {
     super({
       allowHalfOpen: options.allowHalfOpen ?? true,
       ...(options.highWaterMark === undefined ? {} : { highWaterMark: options.highWaterMark }),
     });
-    this.#timer = new SocketTimer(options.reactor ?? defaultReactor, () => this.emit('timeout'));
+    this.#reactor = options.reactor ?? defaultReactor;
+    this.#destroyGrace = options.destroyGrace ?? 5;
+    this.#timer = new SocketTimer(this.#reactor, () => this.emit('timeout'));
     this.protocol = {
       makeConnection: (transport) => {
         this.#connect(transport);
@@ -342,8 +359,17 @@ export class WeftSocket extends Duplex {
       cb(err);
     };
     this.#unregister(t);
-    if (err !== null && isStreamTransport(t)) t.abortConnection();
-    else t.loseConnection();
+    if (err !== null && isStreamTransport(t)) {
+      if (this.#destroyGrace <= 0) {
+        t.abortConnection();
+        return;
+      }
+      this.#graceCall = this.#reactor.callLater(this.#destroyGrace, () => {
+        this.#graceCall = null;
+        t.abortConnection();
+      });
+    }
+    t.loseConnection();
   }
 
   // ----- protocol side
@@ -415,6 +441,9 @@ export class WeftSocket extends Duplex {
 
   #connectionLost(reason: Failure): void {
     this.#lost = reason;
+    const grace = this.#graceCall;
+    this.#graceCall = null;
+    if (grace?.active() === true) grace.cancel();
     this.#registered = false; // a transport drops its producer when the connection is lost
     this.#timer.set(0);
     const held = this.#heldWrite;

@@ -11,8 +11,12 @@
 // says which:
 //
 //   // example: server                      spawned with PORT=0 and INTERFACE=127.0.0.1; must
-//                                           print `listening on <port>`, serve (see serverProbes
-//                                           below), and exit with status 0 on SIGTERM and SIGINT
+//                                           print `listening on <port>` (or, if its opening
+//                                           comment has a "prints:" block, exactly that block,
+//                                           with <port> replaced, starting with that line), serve
+//                                           (see serverProbes below), print `stopped` and exit
+//                                           with status 0 on SIGTERM, and exit with status 0 on
+//                                           SIGINT
 //   // example: client of <server>.ts       run against that server example, with the port as
 //                                           its first argument; must print what its opening
 //                                           comment says and exit with status 0, and exit with
@@ -21,6 +25,7 @@
 //                                           says and exit with status 0 (for programs that need
 //                                           compiled JavaScript, e.g. modules worker threads load)
 import { once } from 'node:events';
+import { get as httpGet } from 'node:http';
 import { readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -97,6 +102,7 @@ const keyLines: Readonly<Record<string, readonly string[]>> = {
 const serverProbes: Readonly<Record<string, (port: number) => Promise<void>>> = {
   'chat-server.ts': probeChatServer,
   'echo-server.ts': probeEchoServer,
+  'shared-port.ts': probeSharedPort,
   'throttled-echo.ts': probeThrottledEcho,
 };
 
@@ -395,6 +401,61 @@ async function probeChatServer(port: number): Promise<void> {
   bob.destroy();
 }
 
+/** One HTTP GET on 127.0.0.1, on a connection of its own; resolves with the status and JSON body. */
+function getJSON(port: number, path: string): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    httpGet({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        resolve({
+          status: res.statusCode ?? 0,
+          body: JSON.parse(Buffer.concat(chunks).toString()) as unknown,
+        });
+      });
+      res.on('error', reject);
+    }).on('error', reject);
+  });
+}
+
+/**
+ * Checks shared-port.ts: on one port, an HTTP request reaches Express, the AMP client example
+ * gets its answers, a line client gets upper-cased lines, and a silent one is greeted by the line
+ * protocol after the sniffing timeout; Express then reports what each protocol served.
+ */
+async function probeSharedPort(port: number): Promise<void> {
+  const hello = await getJSON(port, '/hello/probe');
+  assert.deepEqual(hello, { status: 200, body: { hello: 'probe', from: '127.0.0.1' } });
+
+  const amp = await runNode(compiled('amp-client.ts'), [String(port)], {
+    env: { HOST: '127.0.0.1' },
+  }).exited;
+  assert.equal(amp.stdout, '13 + 81 = 94\n1 / 0 failed: ZeroDivision: division by zero\ndone\n');
+  assert.equal(amp.code, 0, amp.stderr);
+
+  const greeting = 'weft lines: every line comes back upper-cased; "quit" hangs up\n';
+  const talker = connect({ host: '127.0.0.1', port });
+  const talkerReader = new SocketReader(talker);
+  await once(talker, 'connect');
+  // Split so the first chunk is still a possible request line: the choice waits for more.
+  talker.write('GE');
+  talker.write('ntle words\r\nquit\r\n');
+  const reply = greeting + 'GENTLE WORDS\n';
+  assert.equal((await talkerReader.read(reply.length)).toString(), reply);
+  assert.equal(await talkerReader.end(), 0, 'bytes after quit');
+  talker.destroy();
+
+  const silent = connect({ host: '127.0.0.1', port });
+  const silentReader = new SocketReader(silent);
+  await once(silent, 'connect');
+  assert.equal((await silentReader.read(greeting.length)).toString(), greeting);
+  silent.end('quit\n');
+  assert.equal(await silentReader.end(), 0, 'bytes after quit');
+
+  const stats = await getJSON(port, '/');
+  assert.deepEqual(stats.body, { served: { http: 2, amp: 1, lines: 2 } });
+}
+
 // ----- the tests ------------------------------------------------------------------------------------
 
 describe('examples', () => {
@@ -467,7 +528,11 @@ describe('examples', () => {
             child.kill('SIGTERM');
           }
           const status = await child.exited;
-          assert.equal(status.stdout, `listening on ${String(port)}\nstopped\n`);
+          const running = documentedOutput(name).map((line) =>
+            line.replaceAll('<port>', String(port)),
+          );
+          if (running.length === 0) running.push(`listening on ${String(port)}`);
+          assert.equal(status.stdout, [...running, 'stopped', ''].join('\n'));
           assert.equal(status.stderr, '');
           assert.deepEqual([status.code, status.signal], [0, null]);
         });

@@ -148,13 +148,46 @@ describe('WeftSocket', () => {
       expect(socket.errored).toBe(reset);
     });
 
-    it('aborts at destroy(err): connectionLost first, then error and close once', async () => {
+    it('sends what was written, then closes, at destroy(err): connectionLost first, then error and close once', async () => {
       const { socket, transport, events } = connected();
+      socket.write('HTTP/1.1 408 Request Timeout\r\n\r\n');
       socket.destroy(new Error('boom'));
-      expect(transport.disconnected).toBe(true);
+      expect(transport.valueString()).toBe('HTTP/1.1 408 Request Timeout\r\n\r\n');
+      expect(transport.disconnecting).toBe(true);
+      expect(transport.disconnected).toBe(false);
       await closed(socket);
       await turn();
       expect(events).toEqual(['connect', 'error:Error', 'close']);
+    });
+
+    it('aborts destroy(err) after destroyGrace seconds on the clock if the close has not completed', async () => {
+      const clock = new Clock();
+      const socket = new WeftSocket({ reactor: clock });
+      const transport = new StringTransport();
+      socket.protocol.makeConnection(transport);
+      socket.on('error', () => undefined);
+      socket.destroy(new Error('boom'));
+      expect([transport.disconnecting, transport.disconnected]).toEqual([true, false]);
+      clock.advance(4.999);
+      expect(transport.disconnected).toBe(false);
+      clock.advance(0.001);
+      expect(transport.disconnected).toBe(true);
+      socket.protocol.connectionLost(new Failure(new ConnectionAborted()));
+      await closed(socket);
+      expect(clock.getDelayedCalls()).toHaveLength(0);
+    });
+
+    it('cancels the destroyGrace abort once the connection is lost', () => {
+      const clock = new Clock();
+      const socket = new WeftSocket({ reactor: clock });
+      const transport = new StringTransport();
+      socket.protocol.makeConnection(transport);
+      socket.on('error', () => undefined);
+      socket.destroy(new Error('boom'));
+      expect(clock.getDelayedCalls()).toHaveLength(1);
+      socket.protocol.connectionLost(new Failure(new ConnectionDone()));
+      expect(clock.getDelayedCalls()).toHaveLength(0);
+      expect(transport.disconnected).toBe(false);
     });
 
     it('closes cleanly at destroy(): loseConnection, then close once', async () => {
@@ -297,8 +330,8 @@ describe('WeftSocket', () => {
     });
   });
 
-  it('is reported aborted (ConnectionAborted) when destroy(err) aborts a stream transport', async () => {
-    const { socket } = connected();
+  it('is reported aborted (ConnectionAborted) when destroy(err) aborts at once (destroyGrace 0)', async () => {
+    const { socket } = connected({ destroyGrace: 0 });
     socket.on('error', () => undefined);
     const lost: Failure[] = [];
     const original = socket.protocol.connectionLost.bind(socket.protocol);
