@@ -12,6 +12,7 @@ import type { IAddress } from '../core/address.js';
 import { Failure } from '../core/failure.js';
 import type { IPullProducer, IPushProducer } from '../core/interfaces/producer.js';
 import type { IProtocol } from '../core/interfaces/protocol.js';
+import type { IReactorTime } from '../core/interfaces/reactor.js';
 import type { IStreamTransport } from '../core/interfaces/transport.js';
 import { connectionLostFrom } from './errors.js';
 import { DEFAULT_BUFFER_SIZE } from './socket-context.js';
@@ -175,6 +176,11 @@ export abstract class StreamTransport<S extends Duplex = Socket>
     } catch (e) {
       callbackFailed(this, e, this.protocol, 'connectionMade');
     }
+  }
+
+  /** The reactor's clock (for timeouts of subclasses: a TLS handshake's). */
+  protected get clock(): IReactorTime {
+    return this.#context.reactor;
   }
 
   /** The socket underneath (Twisted's `getHandle()`): for options weft does not cover. */
