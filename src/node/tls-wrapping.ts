@@ -20,7 +20,7 @@ import type { IProtocol, IProtocolFactory } from '../core/interfaces/protocol.js
 import { isHalfCloseableProtocol, isHandshakeListener } from '../core/interfaces/protocol.js';
 import type { ClientTLSOptions, ServerTLSOptions } from '../core/interfaces/tls.js';
 import { isStartTLSTransport } from '../core/interfaces/tls.js';
-import type { IListeningPort, IStreamTransport, ITransport } from '../core/interfaces/transport.js';
+import type { IListeningPort, ITransport } from '../core/interfaces/transport.js';
 
 /** Where a protocol under TLS stands. */
 type Stage = 'handshaking' | 'connected' | 'failed';
