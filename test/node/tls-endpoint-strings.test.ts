@@ -1,6 +1,7 @@
 // ssl: server strings and tls: client strings (Twisted's _parseSSL and _parseClientTLS): the
 // endpoint each description makes, table-driven invalid cases, and real TLS connections made from
 // strings alone, with certificate files made at test time (test/support/tls-certs.ts).
+import { execFile } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -297,6 +298,33 @@ describe('ssl: and tls: strings over real sockets', () => {
     const client = await tlsClient(reactor, description).connect(new RecordingFactory(TLSRecorder));
     const handle = (client.transport as unknown as { getHandle(): TLSSocket }).getHandle();
     expect(handle.getProtocol()).toBe('TLSv1.2');
+  });
+
+  it('reads dhParameters= and extraCertChain= files when listening', async () => {
+    await ready;
+    const reactor = freshReactor();
+    const dir = tempDir();
+    const dh = join(dir, 'dh.pem');
+    await new Promise<void>((resolve, reject) => {
+      execFile(
+        'openssl',
+        ['genpkey', '-genparam', '-algorithm', 'DH', '-pkeyopt', 'group:ffdhe2048', '-out', dh],
+        { timeout: 15_000 },
+        (err) => {
+          if (err === null) resolve();
+          else reject(err);
+        },
+      );
+    });
+    const extra = `:dhParameters=${quoteStringArgument(dh)}:extraCertChain=${quoteStringArgument(certs.caPath)}`;
+    const port = await sslEcho(reactor, extra);
+    const ca = quoteStringArgument(certs.caPath);
+    const client = await tlsClient(
+      reactor,
+      `tls:localhost:${String(port)}:trustRoots=${ca}`,
+    ).connect(new RecordingFactory(TLSRecorder));
+    client.transport.write('dh');
+    expect((await client.bytes(2)).toString()).toBe('dh');
   });
 
   it('fails with CertificateVerificationError when trustRoots does not hold the CA', async () => {
