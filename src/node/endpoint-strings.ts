@@ -84,7 +84,7 @@ const clientParsers = new Map<string, IStreamClientEndpointStringParser>();
 /**
  * Registers `parser` for its `prefix` in {@link serverFromString},
  * replacing any parser registered for it; returns the one replaced. This is
- * how other endpoint types (TLS's `ssl:`, ...) are added.
+ * how a plugin adds its own endpoint types.
  */
 export function registerServerEndpointParser(
   parser: IStreamServerEndpointStringParser,
