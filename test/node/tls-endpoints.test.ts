@@ -374,6 +374,38 @@ describe('wrapClientTLS', () => {
   });
 });
 
+describe('wrapClientTLS with a half-closeable protocol', () => {
+  it("passes the peer's half-close through as readConnectionLost, and this end can still reply", async () => {
+    await ready;
+    const reactor = freshReactor();
+    const serverFactory = new RecordingFactory(TLSEcho);
+    const port = await new SSL4ServerEndpoint(reactor, 0, certs.server, {
+      interface: '127.0.0.1',
+    }).listen(serverFactory);
+    const readClosed = later();
+    class HalfCloser extends TLSRecorder {
+      readConnectionLost(): void {
+        this.events.push('readLost');
+        this.transport.write('after');
+        readClosed.resolve(undefined);
+      }
+      writeConnectionLost(): void {
+        this.events.push('writeLost');
+      }
+    }
+    const client = await wrapClientTLS(
+      clientOptions({ hostname: 'localhost' }),
+      new TCP4ClientEndpoint(reactor, '127.0.0.1', portNumber(port)),
+    ).connect(new RecordingFactory(HalfCloser));
+    const server = await serverFactory.connection(0);
+    await server.handshake;
+    server.transport.loseWriteConnection();
+    await readClosed.promise;
+    expect(client.events).toContain('readLost');
+    expect((await server.bytes(5)).toString()).toBe('after');
+  });
+});
+
 describe('wrapServerTLS', () => {
   it('speaks TLS as the server over a TCP endpoint', async () => {
     await ready;
