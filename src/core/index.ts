@@ -104,6 +104,7 @@ export type {
   IReactorProcess,
   ProcessSignal,
   SpawnProcessOptions,
+  IStartTLSTransport,
   ITCPTransport,
   ITLSTransport,
   ITransport,
@@ -134,6 +135,7 @@ export {
   isHalfCloseableProtocol,
   isHandshakeListener,
   isPushProducer,
+  isStartTLSTransport,
 } from './interfaces/index.js';
 export { HostnameAddress, IPv4Address, IPv6Address, ipAddress, UNIXAddress } from './address.js';
 export type { IAddress, IPTransportType } from './address.js';
@@ -250,5 +252,6 @@ export {
   CertificateVerificationError,
   TLSError,
   TLSHandshakeError,
+  TLSHandshakeTimeoutError,
   TLSOptionsError,
 } from './tls-errors.js';

@@ -11,7 +11,7 @@
  */
 import { nameError } from './brand.js';
 import type { WeftErrorOptions } from './errors.js';
-import { ConnectionLost, WeftError } from './errors.js';
+import { ConnectionLost, TimeoutError, WeftError } from './errors.js';
 
 /**
  * The TLS layer failed on an established connection: a bad record, an alert
@@ -36,6 +36,26 @@ export class TLSHandshakeError extends TLSError {
   }
 }
 nameError(TLSHandshakeError, 'TLSHandshakeError');
+
+/**
+ * The TLS handshake did not complete within the handshake timeout
+ * (`handshakeTimeout` in the TLS options, 30 seconds by default): the peer
+ * connected but never spoke TLS, or stalled mid-handshake. `code` is
+ * `'ERR_TLS_HANDSHAKE_TIMEOUT'` (Node's own code for this) and `timeout` the
+ * limit in seconds. Also `instanceof` {@link TimeoutError}.
+ */
+export class TLSHandshakeTimeoutError extends TLSHandshakeError {
+  /** The limit that expired, in seconds. */
+  readonly timeout: number;
+  constructor(timeout: number, options?: WeftErrorOptions) {
+    super(`The TLS handshake did not complete within ${String(timeout)} seconds`, {
+      code: 'ERR_TLS_HANDSHAKE_TIMEOUT',
+      ...options,
+    });
+    this.timeout = timeout;
+  }
+}
+nameError(TLSHandshakeTimeoutError, 'TLSHandshakeTimeoutError', TimeoutError);
 
 /**
  * The peer's certificate was rejected: it does not chain to a trusted

@@ -25,6 +25,7 @@ import type { IStreamClientEndpoint, IStreamServerEndpoint } from '../core/inter
 import type { IReactorTCP, IReactorTime, IReactorUNIX } from '../core/interfaces/reactor.js';
 import type { IReactorPluggableNameResolver } from '../core/interfaces/resolver.js';
 import type { TCPClientEndpointOptions } from './endpoints.js';
+import { sslServerParser, tlsClientParser } from './tls-endpoint-strings.js';
 import {
   TCP4ClientEndpoint,
   TCP4ServerEndpoint,
@@ -83,7 +84,7 @@ const clientParsers = new Map<string, IStreamClientEndpointStringParser>();
 /**
  * Registers `parser` for its `prefix` in {@link serverFromString},
  * replacing any parser registered for it; returns the one replaced. This is
- * how other endpoint types (TLS's `ssl:`, ...) are added.
+ * how a plugin adds its own endpoint types.
  */
 export function registerServerEndpointParser(
   parser: IStreamServerEndpointStringParser,
@@ -145,9 +146,12 @@ function splitType(description: string): {
  * - `tcp:PORT[:interface=IP][:backlog=N]` → {@link TCP4ServerEndpoint}
  * - `tcp6:PORT[:interface=IP][:backlog=N]` → {@link TCP6ServerEndpoint} (interface `::` by default)
  * - `unix:PATH[:mode=OCTAL][:backlog=N][:lockfile=0]` → {@link UNIXServerEndpoint}
+ * - `ssl:PORT[:privateKey=PATH][:certKey=PATH][:sslmethod=NAME][:interface=IP][:backlog=N]
+ *   [:extraCertChain=PATH][:dhParameters=PATH][:handshakeTimeout=SECONDS]` →
+ *   `SSL4ServerEndpoint` (`privateKey` defaults to `server.pem`, `certKey` to
+ *   the `privateKey` file; a reactor without `listenSSL` is refused)
  *
- * TLS endpoint types arrive with TLS support, registered with
- * {@link registerServerEndpointParser}.
+ * Other types can be added with {@link registerServerEndpointParser}.
  *
  * @throws {UnknownEndpointTypeError} for a type with no parser.
  * @throws {EndpointArgumentError} for a missing, unknown or bad argument.
@@ -180,6 +184,9 @@ export function serverFromString(
  *   `[:timeout=SECONDS][:bindAddress=IP]` → {@link TCP4ClientEndpoint}
  * - `tcp6:...` (a weft addition, same keys) → {@link TCP6ClientEndpoint}
  * - `unix:PATH` or `unix:path=PATH` `[:timeout=SECONDS][:lockfile=0]` → {@link UNIXClientEndpoint}
+ * - `tls:HOST:PORT[:timeout=SECONDS][:bindAddress=IP][:trustRoots=PATH][:certificate=PATH]
+ *   [:privateKey=PATH][:endpoint=DESCRIPTION][:handshakeTimeout=SECONDS]` →
+ *   `wrapClientTLS` over a `HostnameEndpoint`, verifying the server for `HOST`
  *
  * @throws {UnknownEndpointTypeError} for a type with no parser.
  * @throws {EndpointArgumentError} for a missing, unknown or bad argument.
@@ -326,6 +333,8 @@ const unixClientParser: IStreamClientEndpointStringParser = {
 registerServerEndpointParser(tcpServerParser('tcp'));
 registerServerEndpointParser(tcpServerParser('tcp6'));
 registerServerEndpointParser(unixServerParser);
+registerServerEndpointParser(sslServerParser);
 registerClientEndpointParser(tcpClientParser('tcp'));
 registerClientEndpointParser(tcpClientParser('tcp6'));
 registerClientEndpointParser(unixClientParser);
+registerClientEndpointParser(tlsClientParser(clientFromString));

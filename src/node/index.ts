@@ -33,6 +33,8 @@ export type {
 export { HostnameEndpoint, interleaveFamilies } from './hostname-endpoint.js';
 export type { HostnameEndpointOptions, HostnameEndpointReactor } from './hostname-endpoint.js';
 export { connectProtocol } from './endpoint-wrapping.js';
+export { SSL4ClientEndpoint, SSL4ServerEndpoint } from './tls-endpoints.js';
+export { wrapClientTLS, wrapServerTLS } from './tls-wrapping.js';
 export {
   clientFromString,
   registerClientEndpointParser,
@@ -66,3 +68,4 @@ export { WorkerCrashError, WorkerError } from './worker-errors.js';
 export { TLSConnector, TLSPort } from './tls.js';
 export { tlsErrorFrom } from './tls-errors.js';
 export type { ClientTLSContext, ServerTLSContext } from './tls-options.js';
+export { DEFAULT_HANDSHAKE_TIMEOUT } from './tls-options.js';

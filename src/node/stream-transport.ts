@@ -7,37 +7,35 @@
  */
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import {
-  ConnectionAborted,
-  ConnectionDone,
-  ConnectionLost,
-  InvalidStateError,
-} from '../core/errors.js';
+import { ConnectionDone, InvalidStateError } from '../core/errors.js';
 import type { IAddress } from '../core/address.js';
 import { Failure } from '../core/failure.js';
 import type { IPullProducer, IPushProducer } from '../core/interfaces/producer.js';
 import type { IProtocol } from '../core/interfaces/protocol.js';
-import { isHalfCloseableProtocol } from '../core/interfaces/protocol.js';
+import type { IReactorTime } from '../core/interfaces/reactor.js';
 import type { IStreamTransport } from '../core/interfaces/transport.js';
-import { Logger } from '../core/logger.js';
 import { connectionLostFrom } from './errors.js';
 import { DEFAULT_BUFFER_SIZE } from './socket-context.js';
 import type { Selectable, SocketContext } from './socket-context.js';
+import {
+  abortConnection,
+  attachSocket,
+  callbackFailed,
+  CLOSE_NONE,
+  closeAfterWriteSide,
+  closeAtShutdown,
+  closeWith,
+  detachSocket,
+  loseConnection,
+  loseWriteConnection,
+  newCloseState,
+  provideStreamTransportAccess,
+  scheduleClose,
+} from './stream-close.js';
+import type { CloseState } from './stream-close.js';
 
 export { DEFAULT_BUFFER_SIZE };
 export type { Selectable, SocketBufferOptions, SocketContext } from './socket-context.js';
-
-const log = new Logger('weft.transport');
-
-/** Where the transport owning a socket is kept, so one set of listeners serves every socket. */
-const kTransport: unique symbol = Symbol('weft.transport');
-type OwnedSocket = Duplex & { [kTransport]: StreamTransport<Duplex> };
-
-/** What a close request asks for, in increasing order. */
-const CLOSE_NONE = 0;
-const CLOSE_WRITE = 1;
-const CLOSE_FULL = 2;
-type CloseRequest = typeof CLOSE_NONE | typeof CLOSE_WRITE | typeof CLOSE_FULL;
 
 function nameOf(value: object): string {
   return value.constructor.name;
@@ -68,6 +66,10 @@ function nameOf(value: object): string {
  * pull producer is asked for more (`resumeProducing`) at registration and
  * each time everything has been sent, at most once per turn of the event
  * loop.
+ *
+ * This file holds the write and flow-control path; the socket listeners and
+ * the close state machine are in `stream-close.ts`, which reaches the private
+ * state below through the accessor handed over in the `static {}` block.
  */
 export abstract class StreamTransport<S extends Duplex = Socket>
   implements IStreamTransport, Selectable
@@ -77,21 +79,15 @@ export abstract class StreamTransport<S extends Duplex = Socket>
   #socket: S;
   readonly #context: SocketContext;
   readonly #onLost: ((reason: Failure) => void) | undefined;
-  /** Why the connection ended, once known: the first cause wins. */
-  #reason: Failure | null = null;
+  /** Connection and close state, owned by the close machine (stream-close.ts). */
+  readonly #close: CloseState = newCloseState();
   #producer: IPushProducer | IPullProducer | null = null;
   #streaming = false;
   #producerPaused = false;
   #pullScheduled = false;
   #pullFlushed: ((err?: Error | null) => void) | undefined = undefined;
-  #connected = false;
-  #lost = false;
-  #disconnecting = false;
-  #aborting = false;
   /** Set once `socket.end()` was called or the socket is gone: later writes are dropped. */
   #writeClosed = false;
-  #closeRequest: CloseRequest = CLOSE_NONE;
-  #closeScheduled = false;
   /** Whether writes of this turn are being collected (socket corked, uncork queued). */
   #corked = false;
   /** Whether reading is paused by `pauseProducing()` (kept across a socket switch). */
@@ -117,38 +113,34 @@ export abstract class StreamTransport<S extends Duplex = Socket>
     this.#onLost = onLost;
   }
 
-  // ----- socket events: one listener set for all sockets, finding the transport via kTransport
-
-  static #onData(this: Duplex, chunk: Buffer): void {
-    const t = (this as OwnedSocket)[kTransport];
-    try {
-      t.protocol.dataReceived(chunk);
-    } catch (e) {
-      t.#callbackFailed(e, t.protocol, 'dataReceived');
-    }
-  }
-
-  static #onEnd(this: Duplex): void {
-    (this as OwnedSocket)[kTransport].#readEnded();
-  }
-
-  static #onFinish(this: Duplex): void {
-    (this as OwnedSocket)[kTransport].#writeFinished();
-  }
-
-  static #onDrain(this: Duplex): void {
-    (this as OwnedSocket)[kTransport].#drained();
-  }
-
-  static #onError(this: Duplex, err: Error): void {
-    const t = (this as OwnedSocket)[kTransport];
-    // Node destroys the socket after an error; 'close' follows and reports this reason.
-    if (t.#reason === null) t.#reason = new Failure(t.lostReason(err));
-  }
-
-  static #onClose(this: Duplex): void {
-    const t = (this as OwnedSocket)[kTransport];
-    t.#connectionLost(t.#reason ?? new Failure(new ConnectionDone()));
+  static {
+    provideStreamTransportAccess({
+      close: (t) => t.#close,
+      socket: (t) => t.#socket,
+      context: (t) => t.#context,
+      onLost: (t) => t.#onLost,
+      producer: (t) => t.#producer,
+      takeProducer: (t) => {
+        const producer = t.#producer;
+        t.#producer = null;
+        return producer;
+      },
+      holding: (t) => t.#held !== null,
+      closeWrites: (t) => {
+        t.#writeClosed = true;
+      },
+      drained: (t) => {
+        t.#drained();
+      },
+      lostReason: (t, err) => t.lostReason(err),
+      endReason: (t) => t.endReason(),
+      peerClosed: (t) => {
+        t.peerClosed();
+      },
+      resetSocket: (t, socket) => {
+        t.resetSocket(socket);
+      },
+    });
   }
 
   static #uncorkTick(this: void, t: StreamTransport<Duplex>): void {
@@ -156,19 +148,14 @@ export abstract class StreamTransport<S extends Duplex = Socket>
     t.#socket.uncork(); // harmless once ended or destroyed
   }
 
-  static #closeTick(this: void, t: StreamTransport<Duplex>): void {
-    t.#closeScheduled = false;
-    t.#applyCloseRequest();
-  }
-
   static #pullTick(this: void, t: StreamTransport<Duplex>): void {
     t.#pullScheduled = false;
     const producer = t.#producer;
-    if (producer === null || t.#streaming || t.#lost || t.#socket.writableLength > 0) return;
+    if (producer === null || t.#streaming || t.#close.lost || t.#socket.writableLength > 0) return;
     try {
       producer.resumeProducing();
     } catch (e) {
-      t.#callbackFailed(e, producer, 'resumeProducing');
+      callbackFailed(t, e, producer, 'resumeProducing');
     }
   }
 
@@ -181,25 +168,19 @@ export abstract class StreamTransport<S extends Duplex = Socket>
    */
   start(): void {
     // No data can arrive before this turn ends, so connectionMade (below) still comes first.
-    this.#attach(this.#socket);
+    attachSocket(this, this.#socket);
     this.#context.selectables.add(this);
-    this.#connected = true;
+    this.#close.connected = true;
     try {
       this.protocol.makeConnection(this);
     } catch (e) {
-      this.#callbackFailed(e, this.protocol, 'connectionMade');
+      callbackFailed(this, e, this.protocol, 'connectionMade');
     }
   }
 
-  #attach(socket: Duplex): void {
-    (socket as OwnedSocket)[kTransport] = this;
-    // Listeners stay attached for the socket's whole life, so no late 'error' goes unhandled.
-    socket.on('error', StreamTransport.#onError);
-    socket.on('close', StreamTransport.#onClose);
-    socket.on('end', StreamTransport.#onEnd);
-    socket.on('finish', StreamTransport.#onFinish);
-    socket.on('drain', StreamTransport.#onDrain);
-    socket.on('data', StreamTransport.#onData);
+  /** The reactor's clock (for timeouts of subclasses: a TLS handshake's). */
+  protected get clock(): IReactorTime {
+    return this.#context.reactor;
   }
 
   /** The socket underneath (Twisted's `getHandle()`): for options weft does not cover. */
@@ -209,12 +190,12 @@ export abstract class StreamTransport<S extends Duplex = Socket>
 
   /** Whether the connection is up: from `makeConnection` until `connectionLost`. */
   get connected(): boolean {
-    return this.#connected;
+    return this.#close.connected;
   }
 
   /** Whether `loseConnection()` or `abortConnection()` was called, or the connection is gone. */
   get disconnecting(): boolean {
-    return this.#disconnecting;
+    return this.#close.disconnecting;
   }
 
   /**
@@ -278,7 +259,7 @@ export abstract class StreamTransport<S extends Duplex = Socket>
       try {
         (producer as IPushProducer).pauseProducing();
       } catch (e) {
-        this.#callbackFailed(e, producer, 'pauseProducing');
+        callbackFailed(this, e, producer, 'pauseProducing');
       }
     }
   }
@@ -299,11 +280,7 @@ export abstract class StreamTransport<S extends Duplex = Socket>
    * documents, so a producer is never cut off mid-stream.)
    */
   loseConnection(): void {
-    if (this.#disconnecting) return;
-    this.#disconnecting = true;
-    this.#socket.pause();
-    this.#closeRequest = CLOSE_FULL;
-    this.#scheduleClose();
+    loseConnection(this);
   }
 
   /**
@@ -314,9 +291,7 @@ export abstract class StreamTransport<S extends Duplex = Socket>
    * protocol gets `connectionLost(ConnectionDone)`.
    */
   loseWriteConnection(): void {
-    if (this.#disconnecting || this.#closeRequest !== CLOSE_NONE) return;
-    this.#closeRequest = CLOSE_WRITE;
-    this.#scheduleClose();
+    loseWriteConnection(this);
   }
 
   /**
@@ -326,15 +301,7 @@ export abstract class StreamTransport<S extends Duplex = Socket>
    * nothing once the connection is gone.
    */
   abortConnection(): void {
-    if (this.#lost || this.#aborting) return;
-    this.#aborting = true;
-    this.#disconnecting = true;
-    this.#writeClosed = true;
-    const socket = this.#socket;
-    if (socket.destroyed) return; // already closing, with its own reason
-    this.#reason = new Failure(new ConnectionAborted());
-    socket.pause();
-    this.resetSocket(socket);
+    abortConnection(this);
   }
 
   /** The remote end's address. */
@@ -361,7 +328,7 @@ export abstract class StreamTransport<S extends Duplex = Socket>
           `${nameOf(this.#producer)} was never unregistered.`,
       );
     }
-    if (this.#lost) {
+    if (this.#close.lost) {
       producer.stopProducing();
       return;
     }
@@ -380,7 +347,7 @@ export abstract class StreamTransport<S extends Duplex = Socket>
   unregisterProducer(): void {
     this.#producer = null;
     this.#producerPaused = false;
-    if (this.#closeRequest !== CLOSE_NONE && !this.#lost) this.#scheduleClose();
+    if (this.#close.closeRequest !== CLOSE_NONE && !this.#close.lost) scheduleClose(this);
   }
 
   // ----- IPushProducer (for reading)
@@ -388,13 +355,14 @@ export abstract class StreamTransport<S extends Duplex = Socket>
   /** Stops reading from the peer until {@link StreamTransport.resumeProducing}. */
   pauseProducing(): void {
     this.#readPaused = true;
-    if (!this.#lost) this.#socket.pause();
+    if (!this.#close.lost) this.#socket.pause();
   }
 
   /** Reads from the peer again (only while connected and not disconnecting). */
   resumeProducing(): void {
     this.#readPaused = false;
-    if (this.#connected && !this.#disconnecting && this.#held === null) this.#socket.resume();
+    const close = this.#close;
+    if (close.connected && !close.disconnecting && this.#held === null) this.#socket.resume();
   }
 
   /** Closes the connection, as `loseConnection()`. */
@@ -409,11 +377,7 @@ export abstract class StreamTransport<S extends Duplex = Socket>
    * @internal
    */
   closeAtShutdown(): void {
-    this.#disconnecting = true;
-    this.#writeClosed = true;
-    this.#socket.pause();
-    this.#socket.destroy();
-    this.#connectionLost(new Failure(new ConnectionLost()));
+    closeAtShutdown(this);
   }
 
   // ----- for subclasses: error mapping and moving onto a new socket (STARTTLS)
@@ -436,7 +400,7 @@ export abstract class StreamTransport<S extends Duplex = Socket>
    * at once with `ConnectionDone` (TCP). TLS answers with its own close first.
    */
   protected peerClosed(): void {
-    this.#closeWith(new Failure(new ConnectionDone()));
+    closeWith(this, new Failure(new ConnectionDone()));
   }
 
   /**
@@ -444,15 +408,7 @@ export abstract class StreamTransport<S extends Duplex = Socket>
    * (TLS: close_notify), without waiting for a producer; `ConnectionDone`.
    */
   protected closeAfterWriteSide(): void {
-    const socket = this.#socket;
-    if (this.#lost || socket.destroyed) return;
-    this.#disconnecting = true;
-    this.#writeClosed = true;
-    this.#closeRequest = CLOSE_FULL;
-    socket.pause();
-    // 'finish' then destroys (CLOSE_FULL); a write side already shut is not shut again.
-    if (socket.writableFinished) socket.destroy();
-    else socket.end();
+    closeAfterWriteSide(this);
   }
 
   /**
@@ -477,20 +433,14 @@ export abstract class StreamTransport<S extends Duplex = Socket>
    * held to it.
    */
   protected replaceSocket(next: S): void {
-    const old = this.#socket;
-    old.removeListener('error', StreamTransport.#onError);
-    old.removeListener('close', StreamTransport.#onClose);
-    old.removeListener('end', StreamTransport.#onEnd);
-    old.removeListener('finish', StreamTransport.#onFinish);
-    old.removeListener('drain', StreamTransport.#onDrain);
-    old.removeListener('data', StreamTransport.#onData);
+    detachSocket(this.#socket);
     this.#socket = next;
-    this.#attach(next);
-    if (this.#readPaused || this.#disconnecting) next.pause();
+    attachSocket(this, next);
+    if (this.#readPaused || this.#close.disconnecting) next.pause();
     const held = this.#held ?? [];
     this.#held = null;
     for (const chunk of held) this.write(chunk);
-    if (this.#closeRequest !== CLOSE_NONE) this.#scheduleClose();
+    if (this.#close.closeRequest !== CLOSE_NONE) scheduleClose(this);
   }
 
   /** Calls `fn`, a callback of the protocol; an exception closes the connection, as in `dataReceived`. */
@@ -498,69 +448,16 @@ export abstract class StreamTransport<S extends Duplex = Socket>
     try {
       fn();
     } catch (e) {
-      this.#callbackFailed(e, this.protocol, method);
+      callbackFailed(this, e, this.protocol, method);
     }
   }
 
   /** Closes at once, dropping unsent data, with `reason` for `connectionLost` (unless one is known). */
   protected closeWithError(reason: Error): void {
-    this.#closeWith(new Failure(reason));
+    closeWith(this, new Failure(reason));
   }
 
   // ----- internals
-
-  #scheduleClose(): void {
-    // Deferred to the end of this turn, so writes made right after loseConnection() still go out.
-    if (this.#producer !== null || this.#held !== null || this.#closeScheduled) return;
-    this.#closeScheduled = true;
-    process.nextTick(StreamTransport.#closeTick, this);
-  }
-
-  #applyCloseRequest(): void {
-    const socket = this.#socket;
-    if (this.#lost || this.#producer !== null || this.#held !== null || socket.destroyed) return;
-    this.#writeClosed = true;
-    if (this.#closeRequest === CLOSE_FULL && socket.writableFinished) {
-      socket.destroy(); // the write side was already shut by loseWriteConnection
-    } else if (!socket.writableEnded) {
-      socket.end(); // FIN after the buffer; 'finish' then destroys (full) or reports (half)
-    }
-  }
-
-  #writeFinished(): void {
-    // 'finish' always comes before 'close', so the connection is not lost yet.
-    if (this.#closeRequest === CLOSE_FULL) {
-      this.#socket.destroy();
-      return;
-    }
-    const protocol = this.protocol;
-    if (isHalfCloseableProtocol(protocol)) {
-      try {
-        protocol.writeConnectionLost();
-      } catch (e) {
-        this.#callbackFailed(e, protocol, 'writeConnectionLost');
-      }
-    }
-  }
-
-  #readEnded(): void {
-    if (this.#disconnecting) return;
-    const early = this.endReason();
-    if (early !== null) {
-      this.#closeWith(new Failure(early));
-      return;
-    }
-    const protocol = this.protocol;
-    if (isHalfCloseableProtocol(protocol)) {
-      try {
-        protocol.readConnectionLost();
-      } catch (e) {
-        this.#callbackFailed(e, protocol, 'readConnectionLost');
-      }
-    } else {
-      this.peerClosed();
-    }
-  }
 
   #drained(): void {
     const producer = this.#producer;
@@ -569,7 +466,7 @@ export abstract class StreamTransport<S extends Duplex = Socket>
     try {
       producer.resumeProducing();
     } catch (e) {
-      this.#callbackFailed(e, producer, 'resumeProducing');
+      callbackFailed(this, e, producer, 'resumeProducing');
     }
   }
 
@@ -579,50 +476,5 @@ export abstract class StreamTransport<S extends Duplex = Socket>
     if (this.#socket.writableLength > 0) return; // a later write's callback comes
     this.#pullScheduled = true;
     setImmediate(StreamTransport.#pullTick, this);
-  }
-
-  #callbackFailed(e: unknown, source: object, method: string): void {
-    log.failure('Unhandled error in {source}.{method}; closing the connection', e, {
-      source: nameOf(source),
-      method,
-    });
-    this.#closeWith(Failure.from(e));
-  }
-
-  /** Closes at once, dropping unsent data; `reason` goes to `connectionLost` unless one is known. */
-  #closeWith(reason: Failure): void {
-    const socket = this.#socket;
-    if (this.#lost || socket.destroyed) return;
-    this.#reason = reason;
-    this.#disconnecting = true;
-    this.#writeClosed = true;
-    socket.pause();
-    socket.destroy();
-  }
-
-  #connectionLost(reason: Failure): void {
-    if (this.#lost) return;
-    this.#lost = true;
-    this.#connected = false;
-    this.#disconnecting = true;
-    this.#writeClosed = true;
-    this.#context.selectables.delete(this);
-    const producer = this.#producer;
-    if (producer !== null) {
-      this.#producer = null;
-      try {
-        producer.stopProducing();
-      } catch (e) {
-        log.failure('Unhandled error in {source}.stopProducing', e, { source: nameOf(producer) });
-      }
-    }
-    try {
-      this.protocol.connectionLost(reason);
-    } catch (e) {
-      log.failure('Unhandled error in {source}.connectionLost', e, {
-        source: nameOf(this.protocol),
-      });
-    }
-    this.#onLost?.(reason);
   }
 }

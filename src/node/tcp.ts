@@ -13,11 +13,9 @@ import type { Deferred } from '../core/defer.js';
 import { InvalidStateError } from '../core/errors.js';
 import type { Failure } from '../core/failure.js';
 import type { IProtocol, IProtocolFactory } from '../core/interfaces/protocol.js';
-import { isHandshakeListener } from '../core/interfaces/protocol.js';
 import type { ConnectTCPOptions, ListenTCPOptions } from '../core/interfaces/reactor.js';
 import type { IReactorPluggableNameResolver } from '../core/interfaces/resolver.js';
 import type {
-  ClientAuthenticationMode,
   ClientTLSOptions,
   ITLSTransport,
   ServerTLSOptions,
@@ -25,37 +23,14 @@ import type {
   TLSPeerCertificate,
 } from '../core/interfaces/tls.js';
 import type { IListeningPort } from '../core/interfaces/transport.js';
-import { TLSHandshakeError } from '../core/tls-errors.js';
 import type { ConnectAttempt } from './connector.js';
 import { Connector } from './connector.js';
 import type { SocketBufferOptions, SocketContext } from './stream-transport.js';
 import { DEFAULT_BUFFER_SIZE, StreamTransport } from './stream-transport.js';
 import { StreamServerPort } from './port.js';
-import { tlsErrorFrom } from './tls-errors.js';
-import type { ClientTLSContext, ServerTLSContext } from './tls-options.js';
-import { clientContext, serverContext } from './tls-options.js';
-import { clientCertificateError, peerCertificateOf, wrapClient, wrapServer } from './tls-socket.js';
-
-/** TLS on a connection: the TCP socket underneath, the TLS socket over it, the handshake's state. */
-interface TLSState {
-  readonly raw: Socket;
-  readonly socket: TLSSocket;
-  handshakeDone: boolean;
-  /** The peer's certificate, read at the handshake (the socket forgets it once closed). */
-  peerCertificate: TLSPeerCertificate | null;
-}
-
-const EMPTY = new Uint8Array(0);
-
-function destroyLater(socket: Socket): void {
-  socket.destroy();
-}
-
-/** Calls `then` once everything written to `socket` so far has been handed to the OS. */
-function afterFlush(socket: Socket, then: () => void): void {
-  if (socket.writableLength === 0) then();
-  else socket.write(EMPTY, then); // writes complete in order: this one comes last
-}
+import type { TLSHost } from './tls-layer.js';
+import { startTLSOn, TLSLayer } from './tls-layer.js';
+import { handshakeTimeoutOf } from './tls-options.js';
 
 /** An address from Node's `address`/`port` pair, or `null` when Node has none (socket gone). */
 function addressFrom(
@@ -90,7 +65,7 @@ export class TCPTransport extends StreamTransport implements ITLSTransport {
   readonly #server: boolean;
   #noDelay = false;
   #keepAlive = false;
-  #tls: TLSState | null = null;
+  #tls: TLSLayer | null = null;
   #switching = false;
 
   /**
@@ -152,30 +127,20 @@ export class TCPTransport extends StreamTransport implements ITLSTransport {
 
   protected resetSocket(socket: Socket): void {
     const tls = this.#tls;
-    if (tls === null) {
-      socket.resetAndDestroy();
-      return;
-    }
-    // A TLS socket cannot reset; the TCP socket under it can. Destroying the TLS socket in the
-    // same turn would report its 'close' synchronously, and connectionLost must come later.
-    tls.raw.resetAndDestroy();
-    process.nextTick(destroyLater, socket);
+    if (tls === null) socket.resetAndDestroy();
+    else tls.reset((raw) => raw.resetAndDestroy()); // a TLS socket cannot reset; the TCP one can
   }
 
   // ----- TLS
 
   /** The ALPN protocol both ends agreed on, or `null` (none, no TLS, or the handshake is not done). */
   get negotiatedProtocol(): string | null {
-    const tls = this.#tls;
-    if (!tls?.handshakeDone) return null;
-    const protocol = tls.socket.alpnProtocol;
-    return typeof protocol === 'string' ? protocol : null;
+    return this.#tls?.negotiatedProtocol ?? null;
   }
 
   /** The peer's certificate once the handshake is done, if it sent one; else `null`. */
   getPeerCertificate(): TLSPeerCertificate | null {
-    const tls = this.#tls;
-    return tls?.peerCertificate ?? null;
+    return this.#tls?.peerCertificate ?? null;
   }
 
   /**
@@ -184,7 +149,9 @@ export class TCPTransport extends StreamTransport implements ITLSTransport {
    * clear first; later writes are held, then encrypted. The switch waits
    * for the clear bytes to reach the OS, and for certificate files to be
    * read; meanwhile reading is paused, so bytes the peer sends after its
-   * own switch stay buffered and go to TLS, after `received`.
+   * own switch stay buffered and go to TLS, after `received`. A client
+   * verifies the server against `options.hostname`, else the peer's IP
+   * address.
    *
    * @throws {InvalidStateError} if TLS is on or starting, or the connection is closing.
    * @throws {TypeError} for the server role without a certificate and key.
@@ -194,54 +161,21 @@ export class TCPTransport extends StreamTransport implements ITLSTransport {
     if (this.#tls !== null || this.#switching) {
       throw new InvalidStateError('TLS is already started on this connection');
     }
-    if (this.disconnecting) throw new InvalidStateError('Cannot start TLS on a closing connection');
     const server = startOptions?.server ?? this.#server;
-    let loading: ServerTLSContext | ClientTLSContext | Promise<ServerTLSContext | ClientTLSContext>;
-    if (server) {
-      if (!('certificate' in options) || !('privateKey' in options)) {
-        throw new TypeError('startTLS as the server needs a certificate and a privateKey');
-      }
-      loading = serverContext(options);
-    } else {
-      loading = clientContext(options);
-    }
     this.#switching = true;
-    this.holdWrites();
-    const raw = this.getHandle();
-    const received = startOptions?.received;
-    const wrap = (loaded: ServerTLSContext | ClientTLSContext): void => {
-      afterFlush(raw, () => {
-        if (raw.destroyed || !this.connected) return;
-        let socket: TLSSocket;
-        try {
-          // Throws once the peer's close was already read (nothing can follow it).
-          if (received !== undefined && received.length > 0) raw.unshift(received);
-          socket = server
-            ? wrapServer(raw, loaded as ServerTLSContext)
-            : wrapClient(raw, loaded, this.#peer.host);
-        } catch (e) {
-          this.closeWithError(tlsErrorFrom(e, false));
-          return;
-        }
-        const mode = server ? (options as ServerTLSOptions).clientAuthentication : undefined;
-        this.useTLS(raw, socket, server, mode ?? 'none');
-        this.#switching = false;
-        this.replaceSocket(socket);
+    try {
+      startTLSOn(this.#tlsHost(), options, startOptions, server, this.#peer.host, (layer) => {
+        this.#tls = layer;
       });
-    };
-    if (loading instanceof Promise) {
-      loading.then(wrap, (e: unknown) => {
-        this.closeWithError(e as Error);
-      });
-    } else {
-      wrap(loading);
+    } catch (e) {
+      this.#switching = false;
+      throw e;
     }
   }
 
   /**
    * Marks `socket`, layered over `raw`, as this connection's TLS and watches
-   * its handshake. Called by `listenSSL`/`connectSSL` before `start()`, and
-   * by `startTLS`.
+   * its handshake. Called by `listenSSL`/`connectSSL` before `start()`.
    *
    * @internal
    */
@@ -249,32 +183,40 @@ export class TCPTransport extends StreamTransport implements ITLSTransport {
     raw: Socket,
     socket: TLSSocket,
     server: boolean,
-    clientAuthentication: ClientAuthenticationMode,
+    options: ClientTLSOptions | ServerTLSOptions,
   ): void {
-    const tls: TLSState = { raw, socket, handshakeDone: false, peerCertificate: null };
-    this.#tls = tls;
-    const done = (): void => {
-      const rejected = clientCertificateError(socket, clientAuthentication);
-      if (rejected !== null) {
-        this.closeWithError(rejected);
-        return;
-      }
-      tls.handshakeDone = true;
-      tls.peerCertificate = peerCertificateOf(socket);
-      const protocol = this.protocol;
-      if (this.connected && isHandshakeListener(protocol)) {
-        this.callProtocol('handshakeCompleted', () => {
-          protocol.handshakeCompleted();
-        });
-      }
+    const mode = server ? (options as ServerTLSOptions).clientAuthentication : undefined;
+    const timeout = handshakeTimeoutOf(options);
+    this.#tls = new TLSLayer(this.#tlsHost(), raw, socket, server, mode ?? 'none', timeout);
+  }
+
+  /** What the TLS layer may use of this transport (made only for TLS connections). */
+  #tlsHost(): TLSHost {
+    return {
+      protocol: this.protocol,
+      clock: this.clock,
+      isConnected: () => this.connected,
+      isDisconnecting: () => this.disconnecting,
+      socket: () => this.getHandle(),
+      holdWrites: () => {
+        this.holdWrites();
+      },
+      replaceSocket: (next) => {
+        this.#switching = false;
+        this.replaceSocket(next);
+      },
+      closeWithError: (reason) => {
+        this.closeWithError(reason);
+      },
+      callProtocol: (method, fn) => {
+        this.callProtocol(method, fn);
+      },
     };
-    // A client's 'secureConnect' comes after Node verified the server; a server's 'secure' before.
-    socket.once(server ? 'secure' : 'secureConnect', done);
   }
 
   protected override lostReason(err: Error): Error {
     const tls = this.#tls;
-    return tls === null ? super.lostReason(err) : tlsErrorFrom(err, tls.handshakeDone);
+    return tls === null ? super.lostReason(err) : tls.lostReason(err);
   }
 
   protected override peerClosed(): void {
@@ -284,14 +226,7 @@ export class TCPTransport extends StreamTransport implements ITLSTransport {
   }
 
   protected override endReason(): Error | null {
-    const tls = this.#tls;
-    if (tls === null || tls.handshakeDone) return null;
-    return new TLSHandshakeError(
-      'The peer closed the connection before the TLS handshake completed',
-      {
-        code: 'ECONNRESET',
-      },
-    );
+    return this.#tls?.endReason() ?? null;
   }
 }
 

@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { SecureContext, SecureContextOptions } from 'node:tls';
 import { createSecureContext } from 'node:tls';
 import type {
@@ -83,14 +84,31 @@ function joined(sources: readonly PEMSource[], files: Files): string | Buffer {
   return parts.map((p) => (typeof p === 'string' ? p : p.toString('latin1'))).join('\n');
 }
 
+/** The handshake limit in seconds. @throws {TLSOptionsError} for a negative value or NaN. */
+export function handshakeTimeoutOf(options: TLSCommonOptions): number {
+  const timeout = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;
+  if (!(timeout >= 0)) {
+    throw new TLSOptionsError(
+      `handshakeTimeout must be a number of seconds >= 0, got ${String(timeout)}`,
+    );
+  }
+  return timeout;
+}
+
+/** Seconds a TLS handshake may take unless the options say otherwise. */
+export const DEFAULT_HANDSHAKE_TIMEOUT = 30;
+
 function contextOf(
   options: TLSCommonOptions,
   pair: TLSKeyPair | undefined,
   files: Files,
   what: string,
+  dhParameters?: PEMSource,
 ): SecureContext {
+  handshakeTimeoutOf(options);
   const roots = listOf(options.trustRoot);
   const secure: SecureContextOptions = {
+    ...(dhParameters === undefined ? {} : { dhparam: pem(dhParameters, files) }),
     minVersion: options.minimumVersion ?? 'TLSv1.2',
     maxVersion: options.maximumVersion ?? 'TLSv1.3',
     ...(roots.length === 0 ? {} : { ca: roots.map((s) => pem(s, files)) }),
@@ -115,13 +133,32 @@ function optionsError(what: string, e: unknown): TLSOptionsError {
   return new TLSOptionsError(`${what}: ${message}`, { code: errorCode(e), cause: e });
 }
 
+/** A file's contents; for a directory, its `*.pem` files (any case), joined, in name order. */
+async function readPEM(path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (e) {
+    if (errorCode(e) !== 'EISDIR') throw e;
+  }
+  const names = (await readdir(path)).filter((n) => n.toLowerCase().endsWith('.pem')).sort();
+  const parts: Buffer[] = [];
+  for (const name of names) {
+    try {
+      parts.push(await readFile(join(path, name)), Buffer.from('\n'));
+    } catch {
+      // As Twisted's trustRoots directory: a file that cannot be read is skipped.
+    }
+  }
+  return Buffer.concat(parts);
+}
+
 /** Reads `paths`: synchronously nothing when there are none, else a promise of the contents. */
 function readAll(paths: readonly string[]): Loaded<Files> {
   if (paths.length === 0) return new Map();
   return Promise.all(
     paths.map(async (path) => {
       try {
-        return [path, await readFile(path)] as const;
+        return [path, await readPEM(path)] as const;
       } catch (e) {
         throw optionsError(`Cannot read the PEM file ${path}`, e);
       }
@@ -177,10 +214,13 @@ export function clientContext(options: ClientTLSOptions): Loaded<ClientTLSContex
  */
 export function serverContext(options: ServerTLSOptions): Loaded<ServerTLSContext> {
   const named = Object.entries(options.sni ?? {});
-  const paths = pathsIn(sourcesOf(options, [options, ...named.map(([, pair]) => pair)]));
+  const paths = pathsIn([
+    ...sourcesOf(options, [options, ...named.map(([, pair]) => pair)]),
+    options.dhParameters,
+  ]);
   return cached(serverCache, options, paths, (files) => ({
     options,
-    context: contextOf(options, options, files, 'server TLS options'),
+    context: contextOf(options, options, files, 'server TLS options', options.dhParameters),
     sni: new Map(
       named.map(([name, pair]) => [
         name.toLowerCase(),

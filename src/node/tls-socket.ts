@@ -32,9 +32,14 @@ interface ServerSocketInternals {
  * Wraps the connected `raw` socket as a TLS client: the ClientHello is sent
  * at once. Verification (chain and host name) is Node's, done before
  * `'secureConnect'`; a rejected certificate destroys the socket with the
- * verification error.
+ * verification error. `defaultHost` is the name to verify when the options
+ * give none.
  */
-export function wrapClient(raw: Socket, loaded: ClientTLSContext, defaultHost: string): TLSSocket {
+export function wrapClient(
+  raw: Socket,
+  loaded: ClientTLSContext,
+  defaultHost: string | undefined,
+): TLSSocket {
   const options = loaded.options;
   const hostname = options.hostname ?? defaultHost;
   const protocols = options.acceptableProtocols;
@@ -42,8 +47,10 @@ export function wrapClient(raw: Socket, loaded: ClientTLSContext, defaultHost: s
     socket: raw,
     secureContext: loaded.context,
     // Node checks the certificate against `host` when no servername is set (IP literals).
-    host: hostname,
-    ...(isIP(hostname) === 0 ? { servername: hostname } : {}),
+    // No host name at all happens only without verification (a UNIX socket, verify: false).
+    ...(hostname === undefined
+      ? {}
+      : { host: hostname, ...(isIP(hostname) === 0 ? { servername: hostname } : {}) }),
     rejectUnauthorized: options.verify !== false,
     ...(protocols === undefined ? {} : { ALPNProtocols: [...protocols] }),
     highWaterMark: DEFAULT_BUFFER_SIZE,

@@ -51,7 +51,7 @@ export class TLSPort extends TCPPort {
   ): TCPTransport {
     const secure = wrapServer(socket, this.#tls);
     const transport = super.makeTransport(secure, protocol, context, peer);
-    transport.useTLS(socket, secure, true, this.#tls.options.clientAuthentication ?? 'none');
+    transport.useTLS(socket, secure, true, this.#tls.options);
     return transport;
   }
 }
@@ -151,7 +151,7 @@ export class TLSConnector extends TCPConnector {
     // dial() set the context before it made the socket.
     const secure = wrapClient(socket, this.#tls as ClientTLSContext, this.host);
     const transport = super.makeTransport(secure, protocol, context, peer, onLost);
-    transport.useTLS(socket, secure, false, 'none');
+    transport.useTLS(socket, secure, false, this.tlsOptions);
     return transport;
   }
 }

@@ -43,6 +43,13 @@ const examples = readdirSync(examplesDir)
 
 /** Lines an in-process example must print, in this order; other lines may come in between. */
 const keyLines: Readonly<Record<string, readonly string[]>> = {
+  'tls-echo-client.ts': [
+    'server: listening on ssl:0 (port chosen by the system)',
+    'client: connected to "localhost" over TLS, handshake already done',
+    'client: got back "hello through tls:"',
+    'client: closed cleanly (ConnectionDone)',
+    'wrong CA: CertificateVerificationError (UNABLE_TO_VERIFY_LEAF_SIGNATURE)',
+  ],
   'emitter-echo.ts': [
     'server: connect',
     'client: connected',

@@ -12,6 +12,7 @@ export type {
 export { isHalfCloseableProtocol, isHandshakeListener } from './protocol.js';
 export type { IConsumer, IProducer, IPullProducer, IPushProducer } from './producer.js';
 export { isPushProducer } from './producer.js';
+export { isStartTLSTransport } from './tls.js';
 export type {
   ConnectorState,
   IConnector,
@@ -72,6 +73,7 @@ export type {
   ClientAuthenticationMode,
   ClientTLSOptions,
   IReactorSSL,
+  IStartTLSTransport,
   ITLSTransport,
   PEMSource,
   ServerTLSOptions,

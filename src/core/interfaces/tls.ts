@@ -10,7 +10,7 @@
 import type { Deferred } from '../defer.js';
 import type { IProtocolFactory } from './protocol.js';
 import type { ConnectTCPOptions, ListenTCPOptions } from './reactor.js';
-import type { IConnector, IListeningPort, ITCPTransport } from './transport.js';
+import type { IConnector, IListeningPort, IStreamTransport, ITCPTransport } from './transport.js';
 
 /**
  * PEM data: the PEM text itself (a string containing `-----BEGIN`), its
@@ -39,7 +39,9 @@ export interface TLSKeyPair {
 export interface TLSCommonOptions {
   /**
    * The certificate authorities whose certificates are trusted to verify the
-   * peer's certificate, PEM (one source may hold several certificates).
+   * peer's certificate, PEM (one source may hold several certificates). A
+   * path naming a directory stands for every `*.pem` file in it (Twisted's
+   * `trustRoots=` directory); content that is not a certificate is ignored.
    * Default: the platform's trust store (Node's bundled Mozilla CA list,
    * Twisted's `platformTrust()`).
    */
@@ -55,6 +57,15 @@ export interface TLSCommonOptions {
   readonly minimumVersion?: TLSVersion;
   /** Highest protocol version offered. Default `'TLSv1.3'`. */
   readonly maximumVersion?: TLSVersion;
+  /**
+   * Seconds the TLS handshake may take, counted on the reactor's clock from
+   * the moment TLS starts on the connection (the TCP or UNIX connection is
+   * up, or `startTLS` was called). A handshake still unfinished then ends the
+   * connection with `connectionLost(TLSHandshakeTimeoutError)`. Default 30;
+   * `Infinity` turns the limit off. A negative value or `NaN` is refused
+   * with `TLSOptionsError`.
+   */
+  readonly handshakeTimeout?: number;
 }
 
 /**
@@ -104,6 +115,15 @@ export interface ServerTLSOptions extends TLSCommonOptions, TLSKeyPair {
    * {@link TLSKeyPair.certificate}.
    */
   readonly sni?: Readonly<Record<string, TLSKeyPair>>;
+  /**
+   * Diffie-Hellman parameters, PEM (`-----BEGIN DH PARAMETERS-----`, as
+   * `openssl dhparam` writes them), which enable the finite-field `DHE`
+   * cipher suites of TLS 1.2 (Twisted's `dhParameters`). Without them only
+   * the elliptic-curve (`ECDHE`) suites give forward secrecy, which every
+   * current client supports; TLS 1.3 does not use them. Passed to Node as
+   * its `dhparam`.
+   */
+  readonly dhParameters?: PEMSource;
 }
 
 /** Options of {@link ITLSTransport.startTLS}. */
@@ -144,12 +164,12 @@ export interface TLSPeerCertificate {
 }
 
 /**
- * A TCP transport that can carry TLS: its connection can be upgraded in
+ * A stream transport that can carry TLS: its connection can be upgraded in
  * place (STARTTLS), and once TLS is on it tells the peer's certificate and
- * the ALPN protocol (Twisted's `ITLSTransport`, `ISSLTransport` and
- * `INegotiated` together).
+ * the ALPN protocol. TCP transports provide it as {@link ITLSTransport};
+ * UNIX stream transports provide it too.
  */
-export interface ITLSTransport extends ITCPTransport {
+export interface IStartTLSTransport extends IStreamTransport {
   /**
    * Starts TLS on this connection now. Everything written before the call
    * is sent in clear (first), everything written after it is encrypted; the
@@ -175,6 +195,23 @@ export interface ITLSTransport extends ITCPTransport {
   /** The ALPN protocol both ends agreed on, or `null` (none, or the handshake is not done). */
   readonly negotiatedProtocol: string | null;
 }
+
+/** Whether `transport` can start TLS ({@link IStartTLSTransport}). */
+export function isStartTLSTransport(transport: unknown): transport is IStartTLSTransport {
+  return (
+    typeof transport === 'object' &&
+    transport !== null &&
+    typeof (transport as { startTLS?: unknown }).startTLS === 'function'
+  );
+}
+
+/**
+ * A TCP transport that can carry TLS (Twisted's `ITLSTransport`,
+ * `ISSLTransport` and `INegotiated` together): see
+ * {@link IStartTLSTransport}.
+ */
+export interface ITLSTransport
+  extends ITCPTransport, Omit<IStartTLSTransport, 'getHost' | 'getPeer'> {}
 
 /**
  * TLS connections on a reactor: TLS from the first byte, over TCP

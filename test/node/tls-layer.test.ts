@@ -1,0 +1,101 @@
+// The TLS handshake timeout on the reactor's clock: a TLS port made with a Clock as its clock
+// (real sockets, deterministic time), whose peer connects over TCP and never speaks TLS.
+import { connect } from 'node:net';
+import type { Socket } from 'node:net';
+
+import { describe, expect, it, onTestFinished } from 'vitest';
+
+import { TimeoutError, TLSHandshakeTimeoutError, TLSOptionsError } from '../../src/core/index.js';
+import type { IListeningPort, ServerTLSOptions } from '../../src/core/index.js';
+import type { Selectable } from '../../src/node/index.js';
+import { listenSSL } from '../../src/node/tls.js';
+import { Clock } from '../../src/testing/index.js';
+import type { TestCertificates } from '../support/tls-certs.js';
+import { testCertificates } from '../support/tls-certs.js';
+import { nextTurn, portNumber, RecordingFactory } from './socket-helpers.js';
+import { TLSRecorder } from './tls-helpers.js';
+
+let certs: TestCertificates;
+const ready = testCertificates().then((c) => {
+  certs = c;
+});
+
+/** A TLS port on 127.0.0.1 timed by `clock`, and a plain TCP client connected to it. */
+async function silentClientOf(
+  clock: Clock,
+  options: ServerTLSOptions,
+): Promise<{ server: TLSRecorder; client: Socket; port: IListeningPort }> {
+  const context = { reactor: clock, selectables: new Set<Selectable>() };
+  const factory = new RecordingFactory(TLSRecorder);
+  const port = await listenSSL(context, 0, factory, options, { interface: '127.0.0.1' });
+  const client = connect(portNumber(port), '127.0.0.1');
+  client.on('error', () => undefined);
+  onTestFinished(async () => {
+    client.destroy();
+    await port.stopListening();
+  });
+  return { server: await factory.connection(0), client, port };
+}
+
+/** A few turns of the event loop, for a close to be reported if one was started. */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 5; i++) await nextTurn();
+}
+
+describe('TLS handshake timeout', () => {
+  it('ends a handshake still running after handshakeTimeout seconds with TLSHandshakeTimeoutError', async () => {
+    await ready;
+    const clock = new Clock();
+    const { server } = await silentClientOf(clock, { ...certs.server, handshakeTimeout: 5 });
+    clock.advance(4.999);
+    await settle();
+    expect(server.isLost).toBe(false);
+    clock.advance(0.001);
+    const reason = await server.lost;
+    expect(reason.value).toBeInstanceOf(TLSHandshakeTimeoutError);
+    expect(reason.value).toBeInstanceOf(TimeoutError);
+    expect((reason.value as TLSHandshakeTimeoutError).timeout).toBe(5);
+    expect(server.events).toEqual(['made', 'lost']);
+  });
+
+  it('defaults to 30 seconds', async () => {
+    await ready;
+    const clock = new Clock();
+    const { server } = await silentClientOf(clock, certs.server);
+    expect(clock.getDelayedCalls().map((c) => c.getTime())).toEqual([30]);
+    clock.advance(30);
+    expect((await server.lost).value).toBeInstanceOf(TLSHandshakeTimeoutError);
+  });
+
+  it('cancels the timer when the connection ends first', async () => {
+    await ready;
+    const clock = new Clock();
+    const { server, client } = await silentClientOf(clock, certs.server);
+    client.end();
+    await server.lost;
+    expect(clock.getDelayedCalls()).toEqual([]);
+  });
+
+  it('sets no timer for Infinity', async () => {
+    await ready;
+    const clock = new Clock();
+    const { server } = await silentClientOf(clock, { ...certs.server, handshakeTimeout: Infinity });
+    expect(clock.getDelayedCalls()).toEqual([]);
+    expect(server.isLost).toBe(false);
+  });
+
+  it('refuses a negative handshakeTimeout with TLSOptionsError', async () => {
+    await ready;
+    const clock = new Clock();
+    const context = { reactor: clock, selectables: new Set<Selectable>() };
+    const d = listenSSL(context, 0, new RecordingFactory(TLSRecorder), {
+      ...certs.server,
+      handshakeTimeout: -1,
+    });
+    await expect(
+      (async () => {
+        await d;
+      })(),
+    ).rejects.toBeInstanceOf(TLSOptionsError);
+  });
+});
