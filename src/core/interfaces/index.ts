@@ -81,3 +81,9 @@ export type {
   TLSPeerCertificate,
   TLSVersion,
 } from './tls.js';
+export type {
+  IReactorFromThreads,
+  IReactorInThreads,
+  IReactorThreads,
+  IWorkerPool,
+} from './threads.js';
