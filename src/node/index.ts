@@ -47,6 +47,8 @@ export type {
   IStreamServerEndpointStringParser,
 } from './endpoint-strings.js';
 export { Process } from './process.js';
+export { ProcessEndpoint } from './process-endpoint.js';
+export type { ProcessEndpointOptions } from './process-endpoint.js';
 export { StandardIO } from './stdio.js';
 export type { StandardIOOptions } from './stdio.js';
 export { getProcessOutput, getProcessOutputAndValue, getProcessValue } from './process-utils.js';
