@@ -214,6 +214,23 @@ export class PipeWriter {
     if (this.#closing) this.#end();
   }
 
+  /**
+   * Stops and drops the registered producer, if any (nobody will read what
+   * it would write): a close waiting for it to unregister goes ahead.
+   */
+  stopProducer(): void {
+    const producer = this.#producer;
+    if (producer === null) return;
+    this.#producer = null;
+    this.#producerPaused = false;
+    try {
+      producer.stopProducing();
+    } catch (e) {
+      log.failure('Unhandled error in {source}.stopProducing', e, { source: nameOf(producer) });
+    }
+    if (this.#closing) this.#end();
+  }
+
   /** Closes the pipe once everything written is sent and the producer (if any) unregistered. */
   loseConnection(): void {
     if (this.#closing || this.#closed) return;
