@@ -8,6 +8,7 @@ import { globalLogBeginner } from '../core/logger.js';
 import type { Failure } from '../core/failure.js';
 import type { IReactorCore } from '../core/interfaces/reactor.js';
 import { AMP } from '../protocols/amp/amp.js';
+import { command } from '../protocols/amp/command.js';
 import type { ResponderLocator } from '../protocols/amp/dispatcher.js';
 import { stderrLogObserver } from './log.js';
 import { reactor as defaultReactor } from './reactor.js';
@@ -36,6 +37,16 @@ export interface ProcessPoolChildOptions {
   readonly reactor?: IReactorCore;
 }
 
+/**
+ * Child → pool, once, when the child is ready for calls (its modules are
+ * loaded): the pool starts timing a call from then, not from the spawn.
+ *
+ * @internal
+ */
+export const ChildReady = command({ name: '_weft_pool_child_ready', requiresAnswer: false });
+
+/* v8 ignore start -- runs in pool children, where the test run's coverage cannot see it
+   (test/node/process-pool.test.ts drives it in real children) */
 /** An AMP connection that ends the process when it ends. */
 class ChildAMP extends AMP {
   readonly #exitOnDisconnect: boolean;
@@ -90,5 +101,7 @@ export function runProcessPoolChild(
     globalLogBeginner.beginLoggingTo([stderrLogObserver()]);
   const amp = new ChildAMP(locator, options.exitOnDisconnect ?? true);
   new StandardIO(amp, { reactor: options.reactor ?? defaultReactor });
+  amp.callRemote(ChildReady, {});
   return amp;
 }
+/* v8 ignore stop */

@@ -24,7 +24,9 @@ import { ProtocolProcessAdapter } from '../core/process-protocol.js';
 import type { ArgumentMap } from '../protocols/amp/arguments.js';
 import { AMP } from '../protocols/amp/amp.js';
 import type { ArgumentsOf, Command, ResponseOf } from '../protocols/amp/command.js';
-import type { ResponderLocator } from '../protocols/amp/dispatcher.js';
+import { CommandLocator } from '../protocols/amp/command-locator.js';
+import type { Responder, ResponderLocator } from '../protocols/amp/dispatcher.js';
+import { ChildReady } from './process-pool-child.js';
 import {
   PoolCallTimeoutError,
   PoolChildCrashError,
@@ -60,7 +62,11 @@ export interface ProcessPoolOptions {
   readonly max?: number;
   /** Most calls waiting for a child; one more fails with {@link ProcessPoolFullError}. Default unbounded. */
   readonly maxQueued?: number;
-  /** Seconds a call may run before its child is killed ({@link PoolCallTimeoutError}). Default none. */
+  /**
+   * Seconds a call may run before its child is killed
+   * ({@link PoolCallTimeoutError}), counted once the child is ready (a new
+   * child's start-up is not counted). Default none.
+   */
   readonly timeout?: number;
   /** Calls a child answers before it is replaced by a fresh one (Ampoule's `recycleAfter`). Default unbounded. */
   readonly maxCallsPerChild?: number;
@@ -93,6 +99,8 @@ interface Child {
   calls: number;
   timer: IDelayedCall | null;
   timedOut: boolean;
+  /** The child said it is ready (its modules are loaded): calls are timed from then. */
+  ready: boolean;
   /** Set (before AMP fails the outstanding call) once the child has ended. */
   ended: Failure | null;
   readonly whenEnded: Deferred<void>;
@@ -348,9 +356,18 @@ export class ProcessPool {
   }
 
   #spawn(): Child {
-    const amp = new PoolAMP(
-      this.#options.locator === undefined ? {} : { locator: this.#options.locator },
-    );
+    const user = this.#options.locator;
+    const own = new CommandLocator().respond(ChildReady, () => {
+      child.ready = true;
+      if (child.job !== null) this.#startTimer(child, child.job);
+      return {};
+    });
+    const amp = new PoolAMP({
+      locator: {
+        locateResponder: (name: string): Responder | undefined =>
+          own.locateResponder(name) ?? user?.locateResponder(name),
+      },
+    });
     const child: Child = {
       amp,
       process: null,
@@ -358,6 +375,7 @@ export class ProcessPool {
       calls: 0,
       timer: null,
       timedOut: false,
+      ready: false,
       ended: null,
       whenEnded: new Deferred<void>(),
     };
@@ -380,13 +398,7 @@ export class ProcessPool {
   #run(child: Child, job: Job): void {
     child.job = job;
     child.calls += 1;
-    if (this.#timeout !== null) {
-      child.timer = this.#reactor.callLater(this.#timeout, () => {
-        child.timer = null;
-        child.timedOut = true;
-        this.#kill(child);
-      });
-    }
+    if (child.ready) this.#startTimer(child, job);
     const answer = child.amp.callRemote(job.command, job.args as never) as Deferred;
     answer.addCallbacks(
       (result) => {
@@ -400,6 +412,18 @@ export class ProcessPool {
         this.#answered(child, job, failure, keep);
       },
     );
+  }
+
+  /** Times `job` on a ready `child`: past `timeout` the child is killed. */
+  #startTimer(child: Child, job: Job): void {
+    const timeout = this.#timeout;
+    if (timeout === null || child.timer !== null) return;
+    child.timer = this.#reactor.callLater(timeout, () => {
+      child.timer = null;
+      if (child.job !== job) return;
+      child.timedOut = true;
+      this.#kill(child);
+    });
   }
 
   /** The child answered `job` (a result, or a Failure to pass on). */
@@ -459,7 +483,7 @@ export class ProcessPool {
     if (job !== null && !job.dropped && !job.deferred.called) {
       job.deferred.errback(this.#crashError(child, job, reason));
     }
-    if (wasLive && this.#stopping === null) {
+    if (wasLive && this.#stopping === null && !child.timedOut) {
       log.warn('A pool child ended unexpectedly ({reason}); replacing it if needed', {
         reason: reason.getErrorMessage(),
       });
