@@ -8,7 +8,7 @@ import { globalLogBeginner } from '../core/logger.js';
 import type { Failure } from '../core/failure.js';
 import type { IReactorCore } from '../core/interfaces/reactor.js';
 import { AMP } from '../protocols/amp/amp.js';
-import { command } from '../protocols/amp/command.js';
+import { command, type Command, type NoArguments } from '../protocols/amp/command.js';
 import type { ResponderLocator } from '../protocols/amp/dispatcher.js';
 import { stderrLogObserver } from './log.js';
 import { reactor as defaultReactor } from './reactor.js';
@@ -43,7 +43,10 @@ export interface ProcessPoolChildOptions {
  *
  * @internal
  */
-export const ChildReady = command({ name: '_weft_pool_child_ready', requiresAnswer: false });
+export const ChildReady: Command<NoArguments, NoArguments, false> = command({
+  name: '_weft_pool_child_ready',
+  requiresAnswer: false,
+});
 
 /* v8 ignore start -- runs in pool children, where the test run's coverage cannot see it
    (test/node/process-pool.test.ts drives it in real children) */
