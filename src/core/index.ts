@@ -131,6 +131,12 @@ export type {
   ListenMulticastOptions,
   ListenUDPOptions,
 } from './interfaces/index.js';
+export type {
+  IReactorFromThreads,
+  IReactorInThreads,
+  IReactorThreads,
+  IWorkerPool,
+} from './interfaces/index.js';
 export {
   isHalfCloseableProtocol,
   isHandshakeListener,

@@ -22,10 +22,12 @@ import {
   UnknownEndpointTypeError,
 } from '../core/endpoint-errors.js';
 import type { IStreamClientEndpoint, IStreamServerEndpoint } from '../core/interfaces/endpoint.js';
+import type { IReactorProcess } from '../core/interfaces/process.js';
 import type { IReactorTCP, IReactorTime, IReactorUNIX } from '../core/interfaces/reactor.js';
 import type { IReactorPluggableNameResolver } from '../core/interfaces/resolver.js';
 import type { TCPClientEndpointOptions } from './endpoints.js';
 import { sslServerParser, tlsClientParser } from './tls-endpoint-strings.js';
+import { ProcessEndpoint } from './process-endpoint.js';
 import {
   TCP4ClientEndpoint,
   TCP4ServerEndpoint,
@@ -187,6 +189,8 @@ export function serverFromString(
  * - `tls:HOST:PORT[:timeout=SECONDS][:bindAddress=IP][:trustRoots=PATH][:certificate=PATH]
  *   [:privateKey=PATH][:endpoint=DESCRIPTION][:handshakeTimeout=SECONDS]` →
  *   `wrapClientTLS` over a `HostnameEndpoint`, verifying the server for `HOST`
+ * - `process:EXECUTABLE[:ARG...]` `[:path=DIR][:stderr=log|drop][:env=inherit|empty]` → a
+ *   `ProcessEndpoint` (a weft addition; the reactor must have `spawnProcess`)
  *
  * @throws {UnknownEndpointTypeError} for a type with no parser.
  * @throws {EndpointArgumentError} for a missing, unknown or bad argument.
@@ -330,6 +334,53 @@ const unixClientParser: IStreamClientEndpointStringParser = {
   },
 };
 
+function canSpawn(reactor: object): reactor is IReactorProcess {
+  return typeof (reactor as Partial<IReactorProcess>).spawnProcess === 'function';
+}
+
+/**
+ * `process:EXECUTABLE[:ARG...]`: every positional argument after the
+ * executable is one of the child's arguments (its `argv[0]` is the
+ * executable). Unlike `spawnProcess`, whose default is an empty
+ * environment, the child inherits this process's environment unless
+ * `env=empty`, since a string cannot spell one out.
+ */
+const processClientParser: IStreamClientEndpointStringParser = {
+  prefix: 'process',
+  parseStreamClient(reactor, args, kwargs, description) {
+    const bound = bindEndpointArguments(
+      description,
+      [],
+      kwargs,
+      [],
+      ['executable', 'path', 'stderr', 'env'],
+    );
+    const [first, ...rest] = args;
+    const executable = bound.get('executable') ?? first;
+    if (executable === undefined || executable === '') {
+      throw new EndpointArgumentError(description, 'executable', 'No executable given');
+    }
+    const childArgs = bound.has('executable') ? args : rest;
+    const stderr = bound.get('stderr') ?? 'log';
+    if (stderr !== 'log' && stderr !== 'drop') {
+      throw new EndpointArgumentError(description, 'stderr', 'stderr must be log or drop');
+    }
+    const env = bound.get('env') ?? 'inherit';
+    if (env !== 'inherit' && env !== 'empty') {
+      throw new EndpointArgumentError(description, 'env', 'env must be inherit or empty');
+    }
+    if (!canSpawn(reactor)) {
+      throw new EndpointStringError(description, 'This reactor cannot spawn processes');
+    }
+    const path = bound.get('path');
+    return new ProcessEndpoint(reactor, executable, [executable, ...childArgs], {
+      stderr,
+      env: env === 'inherit' ? null : {},
+      ...(path === undefined ? {} : { path }),
+    });
+  },
+};
+
 registerServerEndpointParser(tcpServerParser('tcp'));
 registerServerEndpointParser(tcpServerParser('tcp6'));
 registerServerEndpointParser(unixServerParser);
@@ -338,3 +389,4 @@ registerClientEndpointParser(tcpClientParser('tcp'));
 registerClientEndpointParser(tcpClientParser('tcp6'));
 registerClientEndpointParser(unixClientParser);
 registerClientEndpointParser(tlsClientParser(clientFromString));
+registerClientEndpointParser(processClientParser);

@@ -49,6 +49,8 @@ export type {
   IStreamServerEndpointStringParser,
 } from './endpoint-strings.js';
 export { Process } from './process.js';
+export { ProcessEndpoint } from './process-endpoint.js';
+export type { ProcessEndpointOptions } from './process-endpoint.js';
 export { StandardIO } from './stdio.js';
 export type { StandardIOOptions } from './stdio.js';
 export { getProcessOutput, getProcessOutputAndValue, getProcessValue } from './process-utils.js';
@@ -65,6 +67,15 @@ export { deferToWorker } from './threads.js';
 export { callFromThread, isTransfer, transfer } from './worker-side.js';
 export type { Transfer } from './worker-side.js';
 export { WorkerCrashError, WorkerError } from './worker-errors.js';
+export { ProcessPool } from './process-pool.js';
+export type { ProcessPoolOptions, ProcessPoolReactor } from './process-pool.js';
+export { runProcessPoolChild } from './process-pool-child.js';
+export type { ProcessPoolChildOptions } from './process-pool-child.js';
+export {
+  PoolCallTimeoutError,
+  PoolChildCrashError,
+  ProcessPoolFullError,
+} from './process-pool-errors.js';
 export { TLSConnector, TLSPort } from './tls.js';
 export { tlsErrorFrom } from './tls-errors.js';
 export type { ClientTLSContext, ServerTLSContext } from './tls-options.js';

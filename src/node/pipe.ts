@@ -52,8 +52,14 @@ function closeOrReport<S extends Readable | Writable>(
 export class PipeReader {
   readonly #stream: Readable | null;
   readonly #onClosed: PipeClosed;
+  #onData: (data: Uint8Array) => void = () => undefined;
   #closed = false;
   #closing = false;
+  #paused = false;
+  /** Chunks that arrived while paused (the stream was resumed behind our back), and its EOF. */
+  readonly #held: Uint8Array[] = [];
+  #endHeld = false;
+  #closeHeld = false;
   #reason: Failure | null = null;
 
   /**
@@ -65,8 +71,17 @@ export class PipeReader {
     this.#stream = stream;
     this.#onClosed = onClosed;
     if (stream === null) return;
+    this.#onData = onData;
     stream.on('data', (chunk: Uint8Array) => {
-      if (!this.#closing) onData(chunk);
+      if (this.#closing) return;
+      if (this.#paused) {
+        // Someone else resumed the stream (Node's child_process does, for a child's output
+        // pipes, when the child exits): hold what comes until resume(); at most a pipe's worth.
+        this.#held.push(chunk);
+        stream.pause();
+        return;
+      }
+      onData(chunk);
     });
     stream.on('error', (err: Error) => {
       this.#reason ??= new Failure(connectionLostFrom(err));
@@ -74,10 +89,13 @@ export class PipeReader {
     // EOF: release the descriptor now (a net.Socket would wait for its write side too);
     // the end is reported on 'close', once it is released.
     stream.on('end', () => {
-      stream.destroy();
+      if (this.#paused) this.#endHeld = true;
+      else stream.destroy();
     });
     stream.on('close', () => {
-      this.#report();
+      // A socket closes itself after EOF: while held data waits for resume(), so does its end.
+      if (this.#endHeld && !this.#closing) this.#closeHeld = true;
+      else this.#report();
     });
   }
 
@@ -86,14 +104,28 @@ export class PipeReader {
     return this.#closed;
   }
 
-  /** Stops reading until {@link PipeReader.resume}. */
+  /** Stops reading (and delivering) until {@link PipeReader.resume}. */
   pause(): void {
-    if (!this.#closed) this.#stream?.pause();
+    if (this.#closed) return;
+    this.#paused = true;
+    this.#stream?.pause();
   }
 
-  /** Reads again. */
+  /** Delivers what was held while paused, then reads again. */
   resume(): void {
-    if (!this.#closed && !this.#closing) this.#stream?.resume();
+    if (this.#closed || this.#closing) return;
+    this.#paused = false;
+    for (let chunk = this.#held.shift(); chunk !== undefined; chunk = this.#held.shift()) {
+      this.#onData(chunk);
+      if (!this.#flowing()) return; // onData paused or closed us
+    }
+    if (this.#closeHeld) this.#report();
+    else if (this.#endHeld) this.#stream?.destroy();
+    else this.#stream?.resume();
+  }
+
+  #flowing(): boolean {
+    return !(this.#paused || this.#closing || this.#closed);
   }
 
   /** Stops delivering at once and closes the pipe; the end is reported when it has closed. */
@@ -166,9 +198,10 @@ export class PipeWriter {
     stream.on('drain', () => {
       this.#drained();
     });
-    // Everything was written and the write side shut: release the descriptor, report on 'close'.
+    // Everything was written and the write side shut: release the descriptor and report the end.
     stream.on('finish', () => {
-      stream.destroy();
+      stream.destroy(); // closes the descriptor now (uv_close); 'close' follows a turn later
+      this.#report();
     });
     stream.on('close', () => {
       this.#report();
@@ -229,6 +262,23 @@ export class PipeWriter {
   unregisterProducer(): void {
     this.#producer = null;
     this.#producerPaused = false;
+    if (this.#closing) this.#end();
+  }
+
+  /**
+   * Stops and drops the registered producer, if any (nobody will read what
+   * it would write): a close waiting for it to unregister goes ahead.
+   */
+  stopProducer(): void {
+    const producer = this.#producer;
+    if (producer === null) return;
+    this.#producer = null;
+    this.#producerPaused = false;
+    try {
+      producer.stopProducing();
+    } catch (e) {
+      log.failure('Unhandled error in {source}.stopProducing', e, { source: nameOf(producer) });
+    }
     if (this.#closing) this.#end();
   }
 

@@ -35,6 +35,7 @@ import type {
   ListenMulticastOptions,
   ListenUDPOptions,
 } from '../core/interfaces/udp.js';
+import type { IReactorThreads } from '../core/interfaces/threads.js';
 import { ReactorBase } from '../core/reactor-base.js';
 import { Process } from './process.js';
 import { NodeResolver } from './resolver.js';
@@ -80,7 +81,14 @@ export interface RunOptions {
  */
 export class NodeReactor
   extends ReactorBase
-  implements IReactorTCP, IReactorUNIX, IReactorSSL, IReactorProcess, IReactorUDP, IReactorMulticast
+  implements
+    IReactorTCP,
+    IReactorUNIX,
+    IReactorSSL,
+    IReactorProcess,
+    IReactorUDP,
+    IReactorMulticast,
+    IReactorThreads
 {
   /** Every open connection, port and connection attempt, closed by `disconnectAll` at shutdown. */
   readonly #sockets: SocketContext = { reactor: this, selectables: new Set<Selectable>() };
@@ -92,6 +100,9 @@ export class NodeReactor
   #keepAlive: NodeJS.Timeout | null = null;
   #installSignals = true;
   #threadPool: WorkerPool | null = null;
+  /** `callFromThread` calls waiting for the next iteration, FIFO. */
+  #threadCalls: (() => void)[] = [];
+  #threadCallsArmed = false;
 
   readonly #wake = (): void => {
     this.#timer = null;
@@ -274,6 +285,54 @@ export class NodeReactor
   suggestThreadPoolSize(size: number): void {
     const pool = this.getThreadPool();
     pool.adjustPoolsize(Math.min(pool.min, size), size);
+  }
+
+  /**
+   * Runs `exportName` of `module` with `args` in this reactor's pool: a
+   * Deferred of the result; see `WorkerPool.deferToWorker` for the rules
+   * and errors.
+   */
+  deferToWorker<R = unknown>(
+    module: string | URL,
+    exportName: string,
+    ...args: unknown[]
+  ): Deferred<R> {
+    return this.getThreadPool().deferToWorker<R>(module, exportName, ...args);
+  }
+
+  /**
+   * Runs `exportName` of `module` with `args` in this reactor's pool and
+   * drops the result (Twisted's `callInThread`); a failure is logged.
+   */
+  callInThread(module: string | URL, exportName: string, ...args: unknown[]): void {
+    this.deferToWorker(module, exportName, ...args).addErrback((failure) => {
+      this.log.failure('Unhandled error in callInThread({exportName})', failure, { exportName });
+    });
+  }
+
+  /**
+   * Runs `fn(...args)` at the reactor's next turn, after every call queued
+   * before it (Twisted's `callFromThread`): from a signal handler, a promise
+   * continuation or a foreign callback, never inside the caller. Code in a
+   * worker uses the worker-side `callFromThread(name, ...args)` instead.
+   */
+  callFromThread<A extends unknown[]>(fn: (...args: A) => unknown, ...args: A): void {
+    this.#threadCalls.push(() => fn(...args));
+    if (this.#threadCallsArmed) return;
+    this.#threadCallsArmed = true;
+    setImmediate(() => {
+      this.#threadCallsArmed = false;
+      // Only the calls queued before this turn run now (as Twisted's threadCallQueue).
+      const calls = this.#threadCalls;
+      this.#threadCalls = [];
+      for (const call of calls) {
+        try {
+          call();
+        } catch (e) {
+          this.log.failure('Unhandled error in callFromThread', e);
+        }
+      }
+    });
   }
 
   /**

@@ -135,6 +135,14 @@ export class StandardIO implements IStreamTransport {
     return this.#disconnecting || this.#disconnected;
   }
 
+  /**
+   * Bytes written to stdout and not yet taken by the operating system (0
+   * once stdout is closed).
+   */
+  get bufferedBytes(): number {
+    return this.#writer?.bufferedBytes ?? 0;
+  }
+
   /** Queues `data` for stdout; ignored once stdout is closed. */
   write(data: Uint8Array | string): void {
     this.#writer?.write(data);
@@ -240,7 +248,10 @@ export class StandardIO implements IStreamTransport {
       }
     } else {
       // As loseConnection(): what the protocol wrote (a file write may still be in flight on
-      // the thread pool) is flushed before connectionLost(ConnectionDone).
+      // the thread pool) is flushed before connectionLost(ConnectionDone). A registered producer
+      // is stopped rather than waited for: the connection is ending (found by the transport
+      // contract suite, test/node/stdio-contract.test.ts).
+      this.#writer?.stopProducer();
       this.loseConnection();
     }
   }

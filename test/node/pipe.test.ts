@@ -19,6 +19,55 @@ function recorder(): { ends: (Failure | null)[]; onClosed: (r: Failure | null) =
 }
 
 describe('PipeReader', () => {
+  // Node's child_process resumes a child's output streams when the child exits, paused or not.
+  it('holds data and EOF that arrive while paused, even if the stream was resumed behind its back, until resume()', async () => {
+    const stream = new PassThrough();
+    const { ends, onClosed } = recorder();
+    const data: string[] = [];
+    const reader = new PipeReader(stream, (d) => data.push(Buffer.from(d).toString()), onClosed);
+    reader.pause();
+    stream.resume(); // as child_process's flushStdio does at the child's exit
+    stream.write('one');
+    stream.end('two');
+    await nextTurn();
+    await nextTurn();
+    assert.deepEqual(data, []);
+    assert.deepEqual(ends, []);
+    reader.resume();
+    await nextTurn();
+    await nextTurn();
+    assert.equal(data.join(''), 'onetwo');
+    assert.deepEqual(ends, [null]);
+  });
+
+  it('stops delivering held data when the consumer pauses again in dataReceived', async () => {
+    const stream = new PassThrough();
+    const { ends, onClosed } = recorder();
+    const data: string[] = [];
+    const reader = new PipeReader(
+      stream,
+      (d) => {
+        data.push(Buffer.from(d).toString());
+        reader.pause();
+      },
+      onClosed,
+    );
+    reader.pause();
+    stream.resume();
+    stream.write('a');
+    await nextTurn();
+    stream.write('b');
+    await nextTurn();
+    reader.resume();
+    assert.deepEqual(data, ['a']);
+    reader.resume();
+    await nextTurn();
+    assert.deepEqual(data, ['a', 'b']);
+    reader.loseConnection();
+    await nextTurn();
+    assert.lengthOf(ends, 1);
+  });
+
   it('reports a pipe that never opened as closed, once, when it is closed', async () => {
     const { ends, onClosed } = recorder();
     const reader = new PipeReader(null, () => undefined, onClosed);

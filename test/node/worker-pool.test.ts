@@ -8,6 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, afterEach, assert, beforeAll, describe, it } from 'vitest';
 
 import { CancelledError, InvalidStateError } from '../../src/core/errors.js';
+import type { IReactorThreads, IWorkerPool } from '../../src/core/interfaces/threads.js';
 import { NodeReactor, reactor as defaultReactor } from '../../src/node/reactor.js';
 import { deferToWorker } from '../../src/node/threads.js';
 import { WorkerCrashError, WorkerError } from '../../src/node/worker-errors.js';
@@ -372,5 +373,61 @@ describe('NodeReactor.getThreadPool', () => {
     await done;
     assert.deepEqual(order, ['finished', 'during shutdown']);
     assert.equal(p.workers, 0);
+  });
+});
+
+describe('NodeReactor as IReactorThreads', () => {
+  it('is an IReactorThreads whose pool is the WorkerPool', () => {
+    const reactor: IReactorThreads = new NodeReactor();
+    const p: IWorkerPool = reactor.getThreadPool();
+    assert.instanceOf(p, WorkerPool);
+  });
+
+  it("runs deferToWorker in the reactor's own pool", async () => {
+    const reactor = new NodeReactor();
+    assert.equal(await reactor.deferToWorker<number>(jobs, 'add', 1, 2).asPromise(), 3);
+    assert.equal(reactor.getThreadPool().workers, 1);
+    await reactor.getThreadPool().stop().asPromise();
+  });
+
+  it('runs callInThread for its effect, and logs a failure instead of dropping it', async () => {
+    const reactor = new NodeReactor();
+    const p = reactor.getThreadPool();
+    const progress: unknown[] = [];
+    p.setCallable('progress', (i: number) => {
+      progress.push(i);
+    });
+    logs = new LogCapture();
+    const captured = logs;
+    reactor.callInThread(jobs, 'reportProgress', 2);
+    reactor.callInThread(jobs, 'failWithCode', 'in callInThread');
+    await p.stop().asPromise();
+    assert.deepEqual(progress, [1, 2]);
+    const failure = captured.failures.find((f) => f.value instanceof WorkerError);
+    assert.isDefined(failure);
+    assert.equal((failure.value as WorkerError).remoteMessage, 'in callInThread');
+  });
+
+  it('runs callFromThread calls on a later turn, in order, logging a throw without stopping the rest', async () => {
+    const reactor = new NodeReactor();
+    const order: string[] = [];
+    logs = new LogCapture();
+    const captured = logs;
+    reactor.callFromThread((a: string, b: number) => order.push(`${a}${String(b)}`), 'x', 1);
+    reactor.callFromThread(() => {
+      throw new RangeError('from a thread call');
+    });
+    reactor.callFromThread(() => {
+      order.push('third');
+      // Queued while the queue runs: waits for the turn after.
+      reactor.callFromThread(() => order.push('later'));
+      assert.deepEqual(order, ['x1', 'third']);
+    });
+    assert.deepEqual(order, []);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(order, ['x1', 'third']);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(order, ['x1', 'third', 'later']);
+    assert.instanceOf(captured.failures[0]?.value, RangeError);
   });
 });

@@ -83,3 +83,9 @@ export type {
   TLSPeerCertificate,
   TLSVersion,
 } from './tls.js';
+export type {
+  IReactorFromThreads,
+  IReactorInThreads,
+  IReactorThreads,
+  IWorkerPool,
+} from './threads.js';

@@ -1,0 +1,529 @@
+/**
+ * `ProcessPool`: a bounded pool of child Node processes answering AMP
+ * commands over their stdin and stdout (the idea of Twisted's Ampoule), for
+ * work that must run isolated, survive a crash or be killable.
+ *
+ * @module
+ */
+import { availableParallelism } from 'node:os';
+import { isAbsolute } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Deferred, fail } from '../core/defer.js';
+import { InvalidStateError } from '../core/errors.js';
+import { Failure } from '../core/failure.js';
+import type { IProcessTransport, IReactorProcess } from '../core/interfaces/process.js';
+import type {
+  IDelayedCall,
+  IReactorCore,
+  IReactorTime,
+  TriggerId,
+} from '../core/interfaces/reactor.js';
+import { Logger } from '../core/logger.js';
+import { ProcessSpawnError, ProcessTerminated } from '../core/process-errors.js';
+import { ProtocolProcessAdapter } from '../core/process-protocol.js';
+import type { ArgumentMap } from '../protocols/amp/arguments.js';
+import { AMP } from '../protocols/amp/amp.js';
+import type { ArgumentsOf, Command, ResponseOf } from '../protocols/amp/command.js';
+import { CommandLocator } from '../protocols/amp/command-locator.js';
+import type { Responder, ResponderLocator } from '../protocols/amp/dispatcher.js';
+import { ChildReady } from './process-pool-child.js';
+import {
+  PoolCallTimeoutError,
+  PoolChildCrashError,
+  ProcessPoolFullError,
+} from './process-pool-errors.js';
+import { reactor as defaultReactor } from './reactor.js';
+
+const log = new Logger('weft.process-pool');
+
+/** What a {@link ProcessPool} needs of a reactor: processes, time and shutdown triggers. */
+export type ProcessPoolReactor = IReactorProcess &
+  IReactorTime &
+  Pick<IReactorCore, 'addSystemEventTrigger' | 'removeSystemEventTrigger'>;
+
+/** Options of {@link ProcessPool}. */
+export interface ProcessPoolOptions {
+  /**
+   * The JavaScript module each child runs (a URL or an absolute path); it
+   * calls `runProcessPoolChild(locator)`.
+   */
+  readonly childModule: string | URL;
+  /** Arguments after the module (the child's `process.argv.slice(2)`). Default none. */
+  readonly args?: readonly string[];
+  /** Node options before the module (`['--max-old-space-size=256']`). Default none. */
+  readonly execArgv?: readonly string[];
+  /** The children's environment. Default (`null`): this process's. */
+  readonly env?: Readonly<Record<string, string>> | null;
+  /** The children's working directory. Default: this process's. */
+  readonly path?: string;
+  /** Children kept even when idle, started by {@link ProcessPool.start} or the first call. Default 0. */
+  readonly min?: number;
+  /** Most children at once. Default `os.availableParallelism()`. */
+  readonly max?: number;
+  /** Most calls waiting for a child; one more fails with {@link ProcessPoolFullError}. Default unbounded. */
+  readonly maxQueued?: number;
+  /**
+   * Seconds a call may run before its child is killed
+   * ({@link PoolCallTimeoutError}), counted once the child is ready (a new
+   * child's start-up is not counted). Default none.
+   */
+  readonly timeout?: number;
+  /** Calls a child answers before it is replaced by a fresh one (Ampoule's `recycleAfter`). Default unbounded. */
+  readonly maxCallsPerChild?: number;
+  /** Seconds a retired child may take to exit after its stdin is closed, before SIGKILL. Default 10. */
+  readonly exitGracePeriod?: number;
+  /** Responders for commands the children call on the pool (Ampoule's `ampParent`). */
+  readonly locator?: ResponderLocator;
+  /** What to do with a child's stderr: `'log'` (default, at `warn`) or `'drop'`. */
+  readonly stderr?: 'log' | 'drop';
+  /** Stop the pool at the reactor's shutdown (a before-shutdown trigger). Default true. */
+  readonly stopAtShutdown?: boolean;
+  /** The reactor children are spawned and timed on. Default: weft's `reactor`. */
+  readonly reactor?: ProcessPoolReactor;
+}
+
+/** One submitted call. */
+interface Job {
+  readonly command: Command;
+  readonly args: unknown;
+  readonly deferred: Deferred;
+  /** Cancelled while running: its answer is dropped. */
+  dropped: boolean;
+}
+
+/** One child process and what it is doing. */
+interface Child {
+  readonly amp: PoolAMP;
+  process: IProcessTransport | null;
+  job: Job | null;
+  calls: number;
+  timer: IDelayedCall | null;
+  timedOut: boolean;
+  /** The child said it is ready (its modules are loaded): calls are timed from then. */
+  ready: boolean;
+  /** Set (before AMP fails the outstanding call) once the child has ended. */
+  ended: Failure | null;
+  readonly whenEnded: Deferred<void>;
+}
+
+/** The parent's end of one child's connection: records the end before AMP fails the call. */
+class PoolAMP extends AMP {
+  onLost: (reason: Failure) => void = () => undefined;
+  override connectionLost(reason: Failure): void {
+    this.onLost(reason);
+    super.connectionLost(reason);
+  }
+}
+
+function modulePath(module: string | URL): string {
+  if (module instanceof URL) return fileURLToPath(module);
+  if (module.startsWith('file:')) return fileURLToPath(module);
+  if (isAbsolute(module)) return module;
+  throw new TypeError(
+    `ProcessPool needs a file URL or an absolute path, got ${JSON.stringify(module)}` +
+      " (use new URL('./child.js', import.meta.url))",
+  );
+}
+
+function checkSizes(min: number, max: number): void {
+  if (!(Number.isInteger(min) && Number.isInteger(max) && min >= 0 && max >= 1 && min <= max)) {
+    throw new RangeError(
+      `Pool sizes need 0 <= min <= max and max >= 1, got min ${String(min)}, max ${String(max)}`,
+    );
+  }
+}
+
+/**
+ * A bounded pool of child Node processes that answer AMP commands (the
+ * idea of Twisted's Ampoule). Each child runs `childModule`, which calls
+ * `runProcessPoolChild(locator)`; the pool talks to it with AMP over the
+ * child's stdin and stdout.
+ *
+ * - {@link ProcessPool.callRemote} sends a command to an idle child (one
+ *   call per child at a time) and returns a Deferred of the typed answer.
+ *   With every child busy and `max` reached the call waits in a FIFO queue;
+ *   beyond `maxQueued` waiting calls it fails with
+ *   {@link ProcessPoolFullError}.
+ * - A declared error of the command fails the call with that error class;
+ *   any other error raised in the child arrives as `UnknownRemoteError`,
+ *   and that child is replaced (AMP closes the connection after it).
+ * - A child dying mid-call fails the call with {@link PoolChildCrashError};
+ *   a call running past `timeout` seconds kills its child (SIGKILL) and
+ *   fails with {@link PoolCallTimeoutError}. Either way the pool starts a
+ *   replacement when calls are waiting or fewer than `min` children are
+ *   left; other calls are not affected.
+ * - After `maxCallsPerChild` calls a child is retired (its stdin closed, so
+ *   it exits) and a fresh one takes its place on demand.
+ * - `cancel()` on a queued call's Deferred removes it from the queue. A
+ *   running call fails with `CancelledError` at once; its child finishes
+ *   it and the answer is dropped.
+ * - {@link ProcessPool.stop} refuses new calls, lets every submitted call
+ *   finish, closes every child's stdin and fires once all have exited: no
+ *   child and no descriptor is left behind. The reactor's shutdown does the
+ *   same (a before-shutdown trigger), unless `stopAtShutdown` is false.
+ *
+ * Children are processes: their pipes keep this process alive until the
+ * pool is stopped.
+ *
+ * @example
+ * ```ts
+ * const Fib = command({
+ *   name: 'Fib',
+ *   arguments: { n: new Integer() },
+ *   response: { value: new Integer() },
+ * });
+ * const pool = new ProcessPool({ childModule: new URL('./fib-child.js', import.meta.url), max: 2 });
+ * const { value } = await pool.callRemote(Fib, { n: 30 });
+ * await pool.stop();
+ * ```
+ */
+export class ProcessPool {
+  #min: number;
+  #max: number;
+  readonly #maxQueued: number;
+  readonly #timeout: number | null;
+  readonly #maxCalls: number;
+  readonly #grace: number;
+  readonly #reactor: ProcessPoolReactor;
+  readonly #options: ProcessPoolOptions;
+  readonly #argv: readonly string[];
+  /** Every child not yet ended: working, idle or retiring. */
+  readonly #children = new Set<Child>();
+  /** Children taking calls (busy or idle); retiring ones are only in #children. */
+  readonly #live = new Set<Child>();
+  readonly #idle: Child[] = [];
+  readonly #queue: Job[] = [];
+  #trigger: TriggerId | null = null;
+  #stopping: Deferred<void> | null = null;
+  #stopped = false;
+
+  constructor(options: ProcessPoolOptions) {
+    this.#options = options;
+    this.#min = options.min ?? 0;
+    this.#max = options.max ?? availableParallelism();
+    checkSizes(this.#min, this.#max);
+    this.#maxQueued = options.maxQueued ?? Infinity;
+    this.#timeout = options.timeout ?? null;
+    this.#maxCalls = options.maxCallsPerChild ?? Infinity;
+    this.#grace = options.exitGracePeriod ?? 10;
+    if (!(this.#maxQueued >= 0)) throw new RangeError('maxQueued must be >= 0');
+    if (this.#timeout !== null && !(this.#timeout > 0)) throw new RangeError('timeout must be > 0');
+    if (!(this.#maxCalls >= 1)) throw new RangeError('maxCallsPerChild must be >= 1');
+    this.#reactor = options.reactor ?? defaultReactor;
+    this.#argv = [
+      process.execPath,
+      ...(options.execArgv ?? []),
+      modulePath(options.childModule),
+      ...(options.args ?? []),
+    ];
+    if (options.stopAtShutdown ?? true) {
+      this.#trigger = this.#reactor.addSystemEventTrigger('before', 'shutdown', () => {
+        this.#trigger = null;
+        return this.stop();
+      });
+    }
+  }
+
+  /** Fewest children kept. */
+  get min(): number {
+    return this.#min;
+  }
+
+  /** Most children at once. */
+  get max(): number {
+    return this.#max;
+  }
+
+  /** Children taking calls now (busy and idle; not those retiring). */
+  get children(): number {
+    return this.#live.size;
+  }
+
+  /** Children running a call now. */
+  get busy(): number {
+    return this.#live.size - this.#idle.length;
+  }
+
+  /** Calls waiting for a child. */
+  get queued(): number {
+    return this.#queue.length;
+  }
+
+  /** The process ids of the children taking calls. */
+  get pids(): number[] {
+    const pids: number[] = [];
+    for (const child of this.#live) if (child.process?.pid != null) pids.push(child.process.pid);
+    return pids;
+  }
+
+  /** Starts `min` children now rather than at the first call. */
+  start(): void {
+    this.#dispatch();
+  }
+
+  /**
+   * Sends `command` with `args` to an idle child: a Deferred of its typed
+   * answer. Fails with the command's declared error classes,
+   * `UnknownRemoteError`, {@link PoolChildCrashError},
+   * {@link PoolCallTimeoutError}, {@link ProcessPoolFullError} or
+   * `CancelledError`.
+   *
+   * @throws {TypeError} for a command that does not require an answer.
+   * @throws {InvalidStateError} once the pool is stopping.
+   */
+  callRemote<C extends Command<ArgumentMap, ArgumentMap, true>>(
+    command: C,
+    args: ArgumentsOf<C>,
+  ): Deferred<ResponseOf<C>> {
+    if (!(command as Command).requiresAnswer) {
+      throw new TypeError(`${command.name} requires no answer: a pool call needs one`);
+    }
+    if (this.#stopping !== null) throw new InvalidStateError('The process pool is stopped');
+    const job: Job = {
+      command,
+      args,
+      dropped: false,
+      deferred: new Deferred<unknown>(() => {
+        const at = this.#queue.indexOf(job);
+        if (at >= 0) {
+          this.#queue.splice(at, 1);
+          this.#drainIfDone();
+        } else {
+          job.dropped = true;
+        }
+      }),
+    };
+    const canRunNow = this.#idle.length > 0 || this.#live.size < this.#max;
+    if (!canRunNow && this.#queue.length >= this.#maxQueued) {
+      return fail(new ProcessPoolFullError(this.#maxQueued));
+    }
+    this.#queue.push(job);
+    this.#dispatch();
+    return job.deferred as Deferred<ResponseOf<C>>;
+  }
+
+  /**
+   * Changes the bounds: starts children for queued calls up to the new
+   * `max` and for the new `min`; retires idle children above the new `max`
+   * at once, busy ones when their call finishes.
+   *
+   * @throws {RangeError} if `min` > `max`, `max` < 1, or either is negative.
+   */
+  adjustPoolsize(min: number = this.#min, max: number = this.#max): void {
+    checkSizes(min, max);
+    this.#min = min;
+    this.#max = max;
+    while (this.#live.size > max && this.#idle.length > 0) this.#retire(this.#idle.pop() as Child);
+    this.#dispatch();
+  }
+
+  /**
+   * Stops the pool: new calls are refused; every call already submitted
+   * (running or queued) runs to its end; then every child's stdin is closed
+   * and the Deferred fires once all have exited. Idempotent.
+   */
+  stop(): Deferred<void> {
+    if (this.#stopping === null) {
+      this.#stopping = new Deferred<void>();
+      if (this.#trigger !== null) {
+        this.#reactor.removeSystemEventTrigger(this.#trigger);
+        this.#trigger = null;
+      }
+      this.#drainIfDone();
+    }
+    const d = new Deferred<void>();
+    this.#stopping.addCallback(() => {
+      d.callback(undefined);
+    });
+    return d;
+  }
+
+  // ----- dispatching
+
+  #dispatch(): void {
+    while (this.#queue.length > 0) {
+      let child = this.#idle.pop();
+      if (child === undefined) {
+        if (this.#live.size >= this.#max) break;
+        child = this.#spawn();
+      }
+      this.#run(child, this.#queue.shift() as Job);
+    }
+    if (this.#stopping === null) {
+      while (this.#live.size < this.#min) this.#idle.push(this.#spawn());
+    }
+    this.#drainIfDone();
+  }
+
+  #spawn(): Child {
+    const user = this.#options.locator;
+    const own = new CommandLocator().respond(ChildReady, () => {
+      child.ready = true;
+      if (child.job !== null) this.#startTimer(child, child.job);
+      return {};
+    });
+    const amp = new PoolAMP({
+      locator: {
+        locateResponder: (name: string): Responder | undefined =>
+          own.locateResponder(name) ?? user?.locateResponder(name),
+      },
+    });
+    const child: Child = {
+      amp,
+      process: null,
+      job: null,
+      calls: 0,
+      timer: null,
+      timedOut: false,
+      ready: false,
+      ended: null,
+      whenEnded: new Deferred<void>(),
+    };
+    amp.onLost = (reason) => {
+      this.#childEnded(child, reason);
+    };
+    this.#children.add(child);
+    this.#live.add(child);
+    const adapter = new ProtocolProcessAdapter(amp, {
+      stderr: this.#options.stderr ?? 'log',
+      executable: this.#argv[2] ?? 'child',
+    });
+    child.process = this.#reactor.spawnProcess(adapter, process.execPath, this.#argv, {
+      env: this.#options.env ?? null,
+      ...(this.#options.path === undefined ? {} : { path: this.#options.path }),
+    });
+    return child;
+  }
+
+  #run(child: Child, job: Job): void {
+    child.job = job;
+    child.calls += 1;
+    if (child.ready) this.#startTimer(child, job);
+    const answer = child.amp.callRemote(job.command, job.args as never) as Deferred;
+    answer.addCallbacks(
+      (result) => {
+        this.#answered(child, job, result, true);
+      },
+      (failure) => {
+        if (child.ended !== null) return; // #childEnded has failed the job already
+        // A declared, non-fatal error leaves the connection up; anything else closes it.
+        const recoverable = Object.values(job.command.errors);
+        const keep = recoverable.length > 0 && failure.check(...recoverable) !== null;
+        this.#answered(child, job, failure, keep);
+      },
+    );
+  }
+
+  /** Times `job` on a ready `child`: past `timeout` the child is killed. */
+  #startTimer(child: Child, job: Job): void {
+    const timeout = this.#timeout;
+    if (timeout === null || child.timer !== null) return;
+    child.timer = this.#reactor.callLater(timeout, () => {
+      child.timer = null;
+      if (child.job !== job) return;
+      child.timedOut = true;
+      this.#kill(child);
+    });
+  }
+
+  /** The child answered `job` (a result, or a Failure to pass on). */
+  #answered(child: Child, job: Job, result: unknown, reusable: boolean): void {
+    child.timer?.cancel();
+    child.timer = null;
+    child.job = null;
+    if (!reusable || child.calls >= this.#maxCalls || this.#live.size > this.#max) {
+      this.#retire(child);
+    } else {
+      this.#idle.push(child);
+    }
+    if (!job.dropped && !job.deferred.called) {
+      if (result instanceof Failure) job.deferred.errback(result);
+      else job.deferred.callback(result);
+    }
+    this.#dispatch();
+  }
+
+  /** Takes `child` out of service and closes its stdin: it exits; SIGKILL after the grace period. */
+  #retire(child: Child): void {
+    this.#live.delete(child);
+    const at = this.#idle.indexOf(child);
+    if (at >= 0) this.#idle.splice(at, 1);
+    if (child.ended !== null) return;
+    child.process?.loseConnection();
+    const killer = this.#reactor.callLater(this.#grace, () => {
+      log.warn('A retired pool child did not exit within {grace} s; killing it', {
+        grace: this.#grace,
+      });
+      this.#kill(child);
+    });
+    child.whenEnded.addCallback(() => {
+      if (killer.active()) killer.cancel();
+    });
+  }
+
+  #kill(child: Child): void {
+    try {
+      child.process?.signalProcess('KILL');
+    } catch {
+      // Exited already: its end is on its way.
+    }
+  }
+
+  /** The child's process ended (and every pipe closed): fail its call, replace it. */
+  #childEnded(child: Child, reason: Failure): void {
+    child.ended = reason;
+    child.timer?.cancel();
+    child.timer = null;
+    const wasLive = this.#live.delete(child);
+    this.#children.delete(child);
+    const at = this.#idle.indexOf(child);
+    if (at >= 0) this.#idle.splice(at, 1);
+    const job = child.job;
+    child.job = null;
+    if (job !== null && !job.dropped && !job.deferred.called) {
+      job.deferred.errback(this.#crashError(child, job, reason));
+    }
+    if (wasLive && this.#stopping === null && !child.timedOut) {
+      log.warn('A pool child ended unexpectedly ({reason}); replacing it if needed', {
+        reason: reason.getErrorMessage(),
+      });
+    }
+    child.whenEnded.callback(undefined);
+    // A child that could not even start would fail again: do not respawn it just to keep `min`.
+    if (reason.check(ProcessSpawnError) !== null) this.#dispatchQueued();
+    else this.#dispatch();
+  }
+
+  #dispatchQueued(): void {
+    const min = this.#min;
+    this.#min = 0;
+    try {
+      this.#dispatch();
+    } finally {
+      this.#min = min;
+    }
+  }
+
+  #crashError(child: Child, job: Job, reason: Failure): Error {
+    if (child.timedOut && this.#timeout !== null) {
+      return new PoolCallTimeoutError(this.#timeout, job.command.name, { cause: reason.value });
+    }
+    const value = reason.value;
+    if (value instanceof ProcessTerminated) {
+      return new PoolChildCrashError(value.exitCode, value.signal, { cause: value });
+    }
+    return new PoolChildCrashError(0, null, { cause: value });
+  }
+
+  /** Once stopping and nothing is left to run: retire every child, then fire when all exited. */
+  #drainIfDone(): void {
+    const stopping = this.#stopping;
+    if (stopping === null || this.#stopped || this.#queue.length > 0 || this.busy > 0) return;
+    this.#stopped = true;
+    for (const child of [...this.#live]) this.#retire(child);
+    const ends = [...this.#children].map((child) => child.whenEnded.asPromise());
+    void Promise.all(ends).then(() => {
+      stopping.callback(undefined);
+    });
+  }
+}
