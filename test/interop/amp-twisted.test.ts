@@ -17,7 +17,6 @@ import { freshReactor } from '../node/socket-helpers.js';
 import {
   Back,
   Boom,
-  connectAMP,
   Divide,
   Echo,
   EDGE_CASES,
@@ -28,7 +27,8 @@ import {
   Runtime,
   Sum,
   ZeroDivision,
-} from './amp-commands.js';
+} from '../support/amp-commands.js';
+import { connectAMP } from './amp-connect.js';
 
 const PEER = fileURLToPath(new URL('amp_peer.py', import.meta.url));
 

@@ -5,7 +5,7 @@
     amp_peer.py client <port>  connect to a weft AMP server, run every scenario, print
                                "ok <scenario>" for each, then "done"; exit 1 on the first failure
 
-Both sides declare the same commands as test/interop/amp-commands.ts. No argument is named "f":
+Both sides declare the same commands as test/support/amp-commands.ts. No argument is named "f":
 Twisted 22.4 passes arguments as keywords to maybeDeferred(f, ...), so one named f breaks.
 """
 import datetime

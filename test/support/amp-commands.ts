@@ -1,11 +1,6 @@
-/** The commands test/interop/amp_peer.py declares, and a weft peer answering them. */
-import {
-  ClientFactory,
-  Deferred,
-  type Failure,
-  type IAddress,
-  type IConnector,
-} from '../../src/index.js';
+// The AMP commands every AMP test declares, in one place: the unit tests (test/protocols/amp),
+// the type tests (test/types/amp.test.ts) and the Twisted interop tests (test/interop, whose
+// Python peer amp_peer.py declares the same commands), with the weft responders for them.
 import {
   AMP,
   AmpDecimal,
@@ -22,12 +17,15 @@ import {
   Unicode,
   type ArgumentsOf,
 } from '../../src/protocols/amp/index.js';
-import type { NodeReactor } from '../../src/node/index.js';
 
-/** Python's ZeroDivisionError. */
-export class ZeroDivision extends Error {}
-/** Python's RuntimeError, fatal. */
-export class Runtime extends Error {}
+/** Python's ZeroDivisionError, declared by Divide as `ZERO_DIVISION`. */
+export class ZeroDivision extends Error {
+  override name = 'ZeroDivision';
+}
+/** Python's RuntimeError, declared fatal by Boom as `BOOM`. */
+export class Runtime extends Error {
+  override name = 'Runtime';
+}
 
 export const Sum = command({
   name: 'Sum',
@@ -41,7 +39,10 @@ export const Divide = command({
   errors: { ZERO_DIVISION: ZeroDivision },
 });
 export const Boom = command({ name: 'Boom', fatalErrors: { BOOM: Runtime } });
+/** Nobody responds to it: answered `UNHANDLED`. */
 export const Nope = command({ name: 'Nope' });
+/** Its weft responder throws an undeclared error: answered `UNKNOWN`, connection closed. */
+export const Oops = command({ name: 'Oops' });
 export const Note = command({
   name: 'Note',
   arguments: { text: new Unicode() },
@@ -145,8 +146,11 @@ export const EDGE_CASES: ArgumentsOf<typeof Echo>[] = [
   },
 ];
 
-/** The weft side of the interop tests: the same responders as amp_peer.py's Peer. */
-export class Peer extends AMP {
+/**
+ * Twisted's fixture server (test/protocols/amp/fixtures.ts were made against it): Sum, Divide,
+ * Boom (fatal), Oops (an undeclared error), Note.
+ */
+export class Calculator extends AMP {
   readonly notes: string[] = [];
 
   constructor() {
@@ -159,10 +163,20 @@ export class Peer extends AMP {
     this.respond(Boom, () => {
       throw new Runtime('kaboom');
     });
+    this.respond(Oops, () => {
+      throw new RangeError('x');
+    });
     this.respond(Note, ({ text }) => {
       this.notes.push(text);
       return {};
     });
+  }
+}
+
+/** The weft side of the interop tests: the responders amp_peer.py's Peer has. */
+export class Peer extends Calculator {
+  constructor() {
+    super();
     this.respond(GetNotes, () => ({ notes: this.notes }));
     this.respond(Double, ({ x }) => ({ y: 2 * x }));
     this.respond(Back, ({ x }) =>
@@ -170,41 +184,4 @@ export class Peer extends AMP {
     );
     this.respond(Echo, (args) => args);
   }
-}
-
-/** A client factory that hands over the connected protocol. */
-class OneShot<P extends AMP> extends ClientFactory<P> {
-  readonly connected = new Deferred<P>();
-  readonly #make: () => P;
-
-  constructor(make: () => P) {
-    super();
-    this.noisy = false;
-    this.#make = make;
-  }
-
-  override buildProtocol(_addr: IAddress): P {
-    const p = this.#make();
-    const made = p.connectionMade.bind(p);
-    p.connectionMade = () => {
-      made();
-      this.connected.callback(p);
-    };
-    return p;
-  }
-
-  override clientConnectionFailed(_connector: IConnector, reason: Failure): void {
-    this.connected.errback(reason);
-  }
-}
-
-/** Connects `make()` to 127.0.0.1:`port`; resolves once connected. */
-export function connectAMP<P extends AMP>(
-  reactor: NodeReactor,
-  port: number,
-  make: () => P,
-): Promise<P> {
-  const factory = new OneShot(make);
-  reactor.connectTCP('127.0.0.1', port, factory, { timeout: 10 });
-  return factory.connected.asPromise();
 }
