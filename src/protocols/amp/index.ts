@@ -17,6 +17,7 @@ export {
   Float,
   Integer,
   ListOf,
+  LocalArgument,
   String,
   Unicode,
   valuesToBox,
@@ -48,6 +49,7 @@ export type {
   AmpErrorClass,
   ArgumentsOf,
   Command,
+  CommandKind,
   CommandSpec,
   ErrorMap,
   NoArguments,
@@ -68,10 +70,24 @@ export {
   MAX_KEY_LENGTH,
   MAX_VALUE_LENGTH,
   NoEmptyBoxes,
+  OnlyOneTLS,
+  ProtocolSwitched,
   RemoteAmpError,
+  TLS_ERROR_CODE,
+  TLSNotAvailable,
   TooLong,
   UNHANDLED_ERROR_CODE,
   UnhandledCommand,
   UNKNOWN_ERROR_CODE,
   UnknownRemoteError,
+  UnsupportedArgument,
 } from './errors.js';
+export { protocolSwitchCommand, SwitchBox } from './protocol-switch.js';
+export type {
+  ProtocolSwitchArguments,
+  ProtocolSwitchCommand,
+  ProtocolSwitchResponse,
+  SwitchProtocolFactory,
+} from './protocol-switch.js';
+export { StartTLS, startTLSCommand, TLSBox, tlsOptions } from './start-tls.js';
+export type { StartTLSArguments, StartTLSCommand, StartTLSValues } from './start-tls.js';
