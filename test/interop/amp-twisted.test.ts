@@ -28,7 +28,7 @@ import {
   Sum,
   ZeroDivision,
 } from '../support/amp-commands.js';
-import { connectAMP } from './amp-connect.js';
+import { connectAMP } from '../support/amp-connect.js';
 
 const PEER = fileURLToPath(new URL('amp_peer.py', import.meta.url));
 

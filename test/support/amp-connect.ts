@@ -1,7 +1,9 @@
-/** Connecting a weft AMP client to a peer over TCP, for the interop tests. */
+/** Connecting weft AMP clients and servers over TCP on 127.0.0.1, for the socket and interop tests. */
 import {
   ClientFactory,
   Deferred,
+  Factory,
+  IPv4Address,
   type Failure,
   type IAddress,
   type IConnector,
@@ -44,4 +46,24 @@ export function connectAMP<P extends AMP>(
   const factory = new OneShot(make);
   reactor.connectTCP('127.0.0.1', port, factory, { timeout: 10 });
   return factory.connected.asPromise();
+}
+
+/** Listens on 127.0.0.1 port 0 with `make()` for each connection; `accepted` is the first one. */
+export async function listenAMP<P extends AMP>(
+  reactor: NodeReactor,
+  make: () => P,
+): Promise<{ port: number; accepted: Promise<P> }> {
+  const accepted = new Deferred<P>();
+  const factory = new (class extends Factory<P> {
+    override buildProtocol(): P {
+      const p = make();
+      if (!accepted.called) accepted.callback(p);
+      return p;
+    }
+  })();
+  factory.noisy = false;
+  const port = await reactor.listenTCP(0, factory, { interface: '127.0.0.1' });
+  const host = port.getHost();
+  if (!(host instanceof IPv4Address)) throw new TypeError('expected an IPv4 port');
+  return { port: host.port, accepted: accepted.asPromise() };
 }
