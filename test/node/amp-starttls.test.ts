@@ -27,7 +27,7 @@ async function outcome<T>(d: Deferred<T>): Promise<{ value?: T; error?: unknown 
 
 /** The CN of the certificate the peer presented on `peer`'s connection. */
 function peerName(peer: Peer): unknown {
-  return (peer.transport as ITLSTransport).getPeerCertificate()?.subject['CN'];
+  return (peer.transport as ITLSTransport).getPeerCertificate()?.subject.CN;
 }
 
 /** Resolves with the reason `peer`'s connection ended. */
