@@ -146,6 +146,9 @@ export const EDGE_CASES: ArgumentsOf<typeof Echo>[] = [
   },
 ];
 
+/** Answers the CN of the certificate the caller presented over TLS ('' if none). */
+export const WhoAmI = command({ name: 'WhoAmI', response: { cn: new Unicode() } });
+
 /**
  * Twisted's fixture server (test/protocols/amp/fixtures.ts were made against it): Sum, Divide,
  * Boom (fatal), Oops (an undeclared error), Note.

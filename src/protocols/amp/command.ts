@@ -69,6 +69,14 @@ export interface Command<
 /** The schema of a command without arguments (or without response values). */
 export type NoArguments = Readonly<Record<string, never>>;
 
+/**
+ * The schema `A` with the local arguments `L` added: `L` alone when `A` is
+ * {@link NoArguments} (whose index signature would swallow `L`'s keys).
+ */
+export type WithLocal<A extends ArgumentMap, L extends ArgumentMap> = string extends keyof A
+  ? L
+  : A & L;
+
 /** What {@link command} takes: `name` and whichever other fields differ from their defaults. */
 export interface CommandSpec<A extends ArgumentMap, R extends ArgumentMap, N extends boolean> {
   /** The `_command` value. */

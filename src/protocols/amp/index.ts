@@ -54,6 +54,7 @@ export type {
   ErrorMap,
   NoArguments,
   ResponseOf,
+  WithLocal,
 } from './command.js';
 export { CommandLocator } from './command-locator.js';
 export type { TypedResponder } from './command-locator.js';

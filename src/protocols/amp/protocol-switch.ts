@@ -8,7 +8,13 @@ import type { IAddress } from '../../core/address.js';
 import type { IProtocol } from '../../core/interfaces/protocol.js';
 import { LocalArgument, type ArgumentMap } from './arguments.js';
 import { AmpBox } from './box.js';
-import { command, type Command, type CommandSpec, type NoArguments } from './command.js';
+import {
+  command,
+  type Command,
+  type CommandSpec,
+  type NoArguments,
+  type WithLocal,
+} from './command.js';
 
 /** What builds the caller's new protocol: any protocol factory (only `buildProtocol` is used). */
 export interface SwitchProtocolFactory {
@@ -42,7 +48,7 @@ export type ProtocolSwitchResponse = {
 
 /** A protocol switch command with the arguments `A`. */
 export type ProtocolSwitchCommand<A extends ArgumentMap = NoArguments> = Command<
-  A & ProtocolSwitchArguments,
+  WithLocal<A, ProtocolSwitchArguments>,
   ProtocolSwitchResponse,
   true
 >;
@@ -101,7 +107,7 @@ export function protocolSwitchCommand<const A extends ArgumentMap = NoArguments>
   }
   const base = command({
     ...spec,
-    arguments: { ...spec.arguments, ...SWITCH_ARGUMENTS } as A & ProtocolSwitchArguments,
+    arguments: { ...spec.arguments, ...SWITCH_ARGUMENTS } as WithLocal<A, ProtocolSwitchArguments>,
     response: SWITCH_RESPONSE,
     requiresAnswer: true,
   });

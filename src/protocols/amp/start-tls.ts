@@ -14,7 +14,13 @@ import type {
 import type { ITransport } from '../../core/interfaces/transport.js';
 import { LocalArgument, type ArgumentMap, type ArgumentValues } from './arguments.js';
 import { AmpBox } from './box.js';
-import { command, type Command, type CommandSpec } from './command.js';
+import {
+  command,
+  type Command,
+  type CommandSpec,
+  type NoArguments,
+  type WithLocal,
+} from './command.js';
 import { OnlyOneTLS, TLS_ERROR_CODE, TLSNotAvailable } from './errors.js';
 
 /**
@@ -120,15 +126,17 @@ export function tlsOptions(values: StartTLSValues): ClientTLSOptions | ServerTLS
  * @throws {TypeError} as {@link command}, and if `requiresAnswer` is false.
  */
 export function startTLSCommand<
-  const A extends ArgumentMap = Readonly<Record<string, never>>,
-  const R extends ArgumentMap = Readonly<Record<string, never>>,
->(spec: CommandSpec<A, R, true>): StartTLSCommand<A & StartTLSArguments, R & StartTLSArguments> {
+  const A extends ArgumentMap = NoArguments,
+  const R extends ArgumentMap = NoArguments,
+>(
+  spec: CommandSpec<A, R, true>,
+): StartTLSCommand<WithLocal<A, StartTLSArguments>, WithLocal<R, StartTLSArguments>> {
   if ((spec.requiresAnswer as boolean | undefined) === false)
     throw new TypeError('a StartTLS command requires an answer');
   const base = command({
     ...spec,
-    arguments: { ...spec.arguments, ...TLS_ARGUMENTS } as A & StartTLSArguments,
-    response: { ...spec.response, ...TLS_ARGUMENTS } as R & StartTLSArguments,
+    arguments: { ...spec.arguments, ...TLS_ARGUMENTS } as WithLocal<A, StartTLSArguments>,
+    response: { ...spec.response, ...TLS_ARGUMENTS } as WithLocal<R, StartTLSArguments>,
     errors: { [TLS_ERROR_CODE]: TLSNotAvailable, ...spec.errors },
     requiresAnswer: true,
   });
