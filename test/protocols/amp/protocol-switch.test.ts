@@ -114,7 +114,9 @@ describe('protocolSwitchCommand', () => {
           ),
         ),
       );
-      assert.throws(() => amp.callRemote(Sum, { a: 2, b: 2 }), ProtocolSwitched);
+      assert.throws(() => {
+        void amp.callRemote(Sum, { a: 2, b: 2 });
+      }, ProtocolSwitched);
 
       amp.dataReceived(concat(box({ _answer: '2' }), new TextEncoder().encode('raw bytes')));
       assert.deepEqual(built, [transport.getPeer()]);
