@@ -56,6 +56,15 @@ class Back(amp.Command):
     response = [(b"y", amp.Integer())]
 
 
+class SwitchToEcho(amp.ProtocolSwitchCommand):
+    arguments = [(b"greeting", amp.Unicode())]
+
+
+class EchoProtocol(protocol.Protocol):
+    def dataReceived(self, data):
+        self.transport.write(data)
+
+
 FIELDS = [
     (b"i", amp.Integer()),
     (b"s", amp.String()),
@@ -147,6 +156,10 @@ class Peer(amp.AMP):
     def echo(self, **kw):
         return kw
 
+    @SwitchToEcho.responder
+    def switch_to_echo(self, greeting):
+        return EchoProtocol()
+
 
 def serve():
     log.startLogging(sys.stderr, setStdout=False)
@@ -190,6 +203,27 @@ def scenarios(port):
     check(r == {"y": 41}, "server calls back the client")
     results = yield defer.gatherResults([p.callRemote(Sum, a=i, b=i) for i in range(200)])
     check([x["total"] for x in results] == [2 * i for i in range(200)], "200 calls in flight")
+    echoed = defer.Deferred()
+
+    class Collect(protocol.Protocol):
+        got = b""
+
+        def connectionMade(self):
+            self.transport.write(b"ping over the switched connection")
+
+        def dataReceived(self, data):
+            self.got += data
+            if len(self.got) >= len(b"ping over the switched connection"):
+                echoed.callback(self.got)
+
+    switching = yield endpoints.connectProtocol(ep, Peer())
+    r = yield switching.callRemote(
+        SwitchToEcho, protocol.ClientFactory.forProtocol(Collect), greeting="hi"
+    )
+    check(r == {}, "protocol switch answered")
+    got = yield echoed
+    check(got == b"ping over the switched connection", "switched connection echoes")
+    switching.transport.loseConnection()
     lost = defer.Deferred()
     p.connectionLost = lambda reason: (amp.AMP.connectionLost(p, reason), lost.callback(None))
     try:

@@ -1,6 +1,7 @@
 // The AMP commands every AMP test declares, in one place: the unit tests (test/protocols/amp),
 // the type tests (test/types/amp.test.ts) and the Twisted interop tests (test/interop, whose
 // Python peer amp_peer.py declares the same commands), with the weft responders for them.
+import { Protocol } from '../../src/core/protocol.js';
 import {
   AMP,
   AmpDecimal,
@@ -13,6 +14,7 @@ import {
   Float,
   Integer,
   ListOf,
+  protocolSwitchCommand,
   String as AmpString,
   Unicode,
   type ArgumentsOf,
@@ -146,6 +148,19 @@ export const EDGE_CASES: ArgumentsOf<typeof Echo>[] = [
   },
 ];
 
+/** Switches the connection to an echo protocol (amp_peer.py's SwitchToEcho). */
+export const SwitchToEcho = protocolSwitchCommand({
+  name: 'SwitchToEcho',
+  arguments: { greeting: new Unicode() },
+});
+
+/** Writes back what it receives: what a SwitchToEcho responder switches to. */
+export class EchoProtocol extends Protocol {
+  override dataReceived(data: Uint8Array): void {
+    this.transport.write(data);
+  }
+}
+
 /** Answers the CN of the certificate the caller presented over TLS ('' if none). */
 export const WhoAmI = command({ name: 'WhoAmI', response: { cn: new Unicode() } });
 
@@ -186,5 +201,6 @@ export class Peer extends Calculator {
       this.callRemote(Double, { x }).addCallback(({ y }) => ({ y: y + 1 })),
     );
     this.respond(Echo, (args) => args);
+    this.respond(SwitchToEcho, () => ({ protocol: new EchoProtocol() }));
   }
 }
