@@ -15,7 +15,7 @@ import sys
 
 from twisted.internet import defer, endpoints, protocol, reactor
 from twisted.protocols import amp
-from twisted.python import log
+from twisted.python import filepath, log
 
 
 class Sum(amp.Command):
@@ -76,6 +76,7 @@ FIELDS = [
     (b"dt", amp.DateTime()),
     (b"dec", amp.Decimal()),
     (b"opt", amp.Unicode(optional=True)),
+    (b"p", amp.Path()),
 ]
 
 
@@ -92,18 +93,18 @@ EDGE_CASES = [
     dict(
         i=2**100, s=b"", u="", fl=float("nan"), b=True, l=[], al=[],
         dt=datetime.datetime(1, 1, 1, 0, 0, 0, 0, tzinfo=tz("+", 5, 30)),
-        dec=decimal.Decimal("1.50"), opt=None,
+        dec=decimal.Decimal("1.50"), opt=None, p=filepath.FilePath("/"),
     ),
     dict(
         i=-(10**40), s=bytes(range(256)) * 255, u="καλημέρα κόσμε 🌍", fl=float("-inf"), b=False,
         l=[0, -1, 2**70], al=[{"n": 7, "note": "hi"}, {"n": 9, "note": None}],
         dt=datetime.datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=tz("-", 23, 59)),
-        dec=decimal.Decimal("-sNaN"), opt="ü",
+        dec=decimal.Decimal("-sNaN"), opt="ü", p=filepath.FilePath("/tmp/καλημέρα/ü 🌍"),
     ),
     dict(
         i=0, s=b"\x00" * 65535, u="x", fl=1e-05, b=True, l=[300], al=[{"n": 1, "note": "ä"}],
         dt=datetime.datetime(2026, 11, 22, 3, 15, 0, 1, tzinfo=amp.utc),
-        dec=decimal.Decimal("1E+2"), opt="",
+        dec=decimal.Decimal("1E+2"), opt="", p=filepath.FilePath("/a b/c.txt"),
     ),
 ]
 

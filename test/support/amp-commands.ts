@@ -14,6 +14,7 @@ import {
   Float,
   Integer,
   ListOf,
+  Path,
   protocolSwitchCommand,
   String as AmpString,
   Unicode,
@@ -76,6 +77,7 @@ const FIELDS = {
   dt: new DateTime(),
   dec: new Decimal(),
   opt: new Unicode({ optional: true }),
+  p: new Path(),
 };
 export const Echo = command({ name: 'Echo', arguments: FIELDS, response: FIELDS });
 
@@ -103,6 +105,7 @@ export const EDGE_CASES: ArgumentsOf<typeof Echo>[] = [
       offsetMinutes: 330,
     },
     dec: new AmpDecimal('1.50'),
+    p: '/',
   },
   {
     i: -(10n ** 40n),
@@ -124,6 +127,7 @@ export const EDGE_CASES: ArgumentsOf<typeof Echo>[] = [
     },
     dec: new AmpDecimal('-sNaN'),
     opt: 'ü',
+    p: '/tmp/καλημέρα/ü 🌍',
   },
   {
     i: 0n,
@@ -145,6 +149,7 @@ export const EDGE_CASES: ArgumentsOf<typeof Echo>[] = [
     },
     dec: new AmpDecimal('1E+2'),
     opt: '',
+    p: '/a b/c.txt',
   },
 ];
 

@@ -50,6 +50,7 @@ describe('AMP command types', () => {
       dt: AmpDateTime;
       dec: AmpDecimal;
       opt?: string | undefined;
+      p: string;
     }>();
     expectTypeOf<ArgumentsOf<typeof Sum>>().toEqualTypeOf<{ a: number; b: number }>();
   });

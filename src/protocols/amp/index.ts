@@ -61,6 +61,7 @@ export type { TypedResponder } from './command-locator.js';
 export { dateTimeFromDate, dateTimeToDate, DateTime } from './date-time.js';
 export type { AmpDateTime } from './date-time.js';
 export { AmpDecimal, Decimal } from './decimal.js';
+export { Descriptor, Path } from './path.js';
 export { BoxDispatcher } from './dispatcher.js';
 export type { CallResult, Responder, ResponderLocator } from './dispatcher.js';
 export {
