@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { assert, describe, it } from 'vitest';
 
 import { ConnectionDone } from '../../src/core/errors.js';
-import { Factory } from '../../src/core/protocol.js';
+import { Factory, Protocol } from '../../src/core/protocol.js';
 import { Deferred } from '../../src/core/defer.js';
 import type { Failure } from '../../src/core/failure.js';
 import { IPv4Address } from '../../src/core/address.js';
@@ -17,7 +17,6 @@ import { freshReactor } from '../node/socket-helpers.js';
 import {
   Back,
   Boom,
-  connectAMP,
   Divide,
   Echo,
   EDGE_CASES,
@@ -27,8 +26,10 @@ import {
   Peer,
   Runtime,
   Sum,
+  SwitchToEcho,
   ZeroDivision,
-} from './amp-commands.js';
+} from '../support/amp-commands.js';
+import { connectAMP } from '../support/amp-connect.js';
 
 const PEER = fileURLToPath(new URL('amp_peer.py', import.meta.url));
 
@@ -116,6 +117,27 @@ describe('AMP interop with Twisted', () => {
         many.map((r) => r.total),
         Array.from({ length: 200 }, (_, i) => 2 * i),
       );
+      // A second connection, switched to Twisted's echo protocol.
+      const echoed = new Deferred<string>();
+      const collector = new (class extends Protocol {
+        got = '';
+        override connectionMade(): void {
+          this.transport.write('ping over the switched connection');
+        }
+        override dataReceived(data: Uint8Array): void {
+          this.got += new TextDecoder().decode(data);
+          if (this.got.length >= 'ping over the switched connection'.length)
+            echoed.callback(this.got);
+        }
+      })();
+      const switching = await connectAMP(reactor, port, () => new Peer());
+      const switched = await switching.callRemote(SwitchToEcho, {
+        greeting: 'hi',
+        _protoToSwitchToFactory: { buildProtocol: () => collector },
+      });
+      assert.strictEqual(switched.protocol, collector);
+      assert.equal(await echoed, 'ping over the switched connection');
+      switching.transport.loseConnection();
       const lost = new Deferred<{ reason: Failure }>();
       const stop = amp.boxReceiver.stopReceivingBoxes.bind(amp.boxReceiver);
       amp.boxReceiver.stopReceivingBoxes = (reason) => {
@@ -156,6 +178,8 @@ describe('AMP interop with Twisted', () => {
       'ok requiresAnswer false',
       'ok server calls back the client',
       'ok 200 calls in flight',
+      'ok protocol switch answered',
+      'ok switched connection echoes',
       'ok fatal error',
       'ok connection closed after fatal error',
       'done',

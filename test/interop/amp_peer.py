@@ -5,7 +5,7 @@
     amp_peer.py client <port>  connect to a weft AMP server, run every scenario, print
                                "ok <scenario>" for each, then "done"; exit 1 on the first failure
 
-Both sides declare the same commands as test/interop/amp-commands.ts. No argument is named "f":
+Both sides declare the same commands as test/support/amp-commands.ts. No argument is named "f":
 Twisted 22.4 passes arguments as keywords to maybeDeferred(f, ...), so one named f breaks.
 """
 import datetime
@@ -15,7 +15,7 @@ import sys
 
 from twisted.internet import defer, endpoints, protocol, reactor
 from twisted.protocols import amp
-from twisted.python import log
+from twisted.python import filepath, log
 
 
 class Sum(amp.Command):
@@ -56,6 +56,15 @@ class Back(amp.Command):
     response = [(b"y", amp.Integer())]
 
 
+class SwitchToEcho(amp.ProtocolSwitchCommand):
+    arguments = [(b"greeting", amp.Unicode())]
+
+
+class EchoProtocol(protocol.Protocol):
+    def dataReceived(self, data):
+        self.transport.write(data)
+
+
 FIELDS = [
     (b"i", amp.Integer()),
     (b"s", amp.String()),
@@ -67,6 +76,7 @@ FIELDS = [
     (b"dt", amp.DateTime()),
     (b"dec", amp.Decimal()),
     (b"opt", amp.Unicode(optional=True)),
+    (b"p", amp.Path()),
 ]
 
 
@@ -83,18 +93,18 @@ EDGE_CASES = [
     dict(
         i=2**100, s=b"", u="", fl=float("nan"), b=True, l=[], al=[],
         dt=datetime.datetime(1, 1, 1, 0, 0, 0, 0, tzinfo=tz("+", 5, 30)),
-        dec=decimal.Decimal("1.50"), opt=None,
+        dec=decimal.Decimal("1.50"), opt=None, p=filepath.FilePath("/"),
     ),
     dict(
         i=-(10**40), s=bytes(range(256)) * 255, u="καλημέρα κόσμε 🌍", fl=float("-inf"), b=False,
         l=[0, -1, 2**70], al=[{"n": 7, "note": "hi"}, {"n": 9, "note": None}],
         dt=datetime.datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=tz("-", 23, 59)),
-        dec=decimal.Decimal("-sNaN"), opt="ü",
+        dec=decimal.Decimal("-sNaN"), opt="ü", p=filepath.FilePath("/tmp/καλημέρα/ü 🌍"),
     ),
     dict(
         i=0, s=b"\x00" * 65535, u="x", fl=1e-05, b=True, l=[300], al=[{"n": 1, "note": "ä"}],
         dt=datetime.datetime(2026, 11, 22, 3, 15, 0, 1, tzinfo=amp.utc),
-        dec=decimal.Decimal("1E+2"), opt="",
+        dec=decimal.Decimal("1E+2"), opt="", p=filepath.FilePath("/a b/c.txt"),
     ),
 ]
 
@@ -147,6 +157,10 @@ class Peer(amp.AMP):
     def echo(self, **kw):
         return kw
 
+    @SwitchToEcho.responder
+    def switch_to_echo(self, greeting):
+        return EchoProtocol()
+
 
 def serve():
     log.startLogging(sys.stderr, setStdout=False)
@@ -190,6 +204,27 @@ def scenarios(port):
     check(r == {"y": 41}, "server calls back the client")
     results = yield defer.gatherResults([p.callRemote(Sum, a=i, b=i) for i in range(200)])
     check([x["total"] for x in results] == [2 * i for i in range(200)], "200 calls in flight")
+    echoed = defer.Deferred()
+
+    class Collect(protocol.Protocol):
+        got = b""
+
+        def connectionMade(self):
+            self.transport.write(b"ping over the switched connection")
+
+        def dataReceived(self, data):
+            self.got += data
+            if len(self.got) >= len(b"ping over the switched connection"):
+                echoed.callback(self.got)
+
+    switching = yield endpoints.connectProtocol(ep, Peer())
+    r = yield switching.callRemote(
+        SwitchToEcho, protocol.ClientFactory.forProtocol(Collect), greeting="hi"
+    )
+    check(r == {}, "protocol switch answered")
+    got = yield echoed
+    check(got == b"ping over the switched connection", "switched connection echoes")
+    switching.transport.loseConnection()
     lost = defer.Deferred()
     p.connectionLost = lambda reason: (amp.AMP.connectionLost(p, reason), lost.callback(None))
     try:

@@ -7,20 +7,7 @@
 import { describe, expectTypeOf, it } from 'vitest';
 
 import { Deferred, succeed } from '../../src/core/index.js';
-import {
-  AMP,
-  AmpList,
-  BigInteger,
-  Boolean as AmpBoolean,
-  command,
-  DateTime,
-  Decimal,
-  Float,
-  Integer,
-  ListOf,
-  String as AmpString,
-  Unicode,
-} from '../../src/protocols/amp/index.js';
+import { AMP } from '../../src/protocols/amp/index.js';
 import type {
   AmpDateTime,
   AmpDecimal,
@@ -28,31 +15,7 @@ import type {
   CallResult,
   ResponseOf,
 } from '../../src/protocols/amp/index.js';
-
-const Sum = command({
-  name: 'Sum',
-  arguments: { a: new Integer(), b: new Integer() },
-  response: { total: new Integer() },
-});
-
-const _Everything = command({
-  name: 'Everything',
-  arguments: {
-    i: new Integer(),
-    big: new BigInteger(),
-    s: new AmpString(),
-    u: new Unicode(),
-    f: new Float(),
-    b: new AmpBoolean(),
-    list: new ListOf(new Unicode()),
-    records: new AmpList({ n: new Integer(), note: new Unicode({ optional: true }) }),
-    when: new DateTime(),
-    amount: new Decimal(),
-    maybe: new Unicode({ optional: true }),
-  },
-});
-
-const _Note = command({ name: 'Note', arguments: { text: new Unicode() }, requiresAnswer: false });
+import { Echo, Note, Sum } from '../support/amp-commands.js';
 
 describe('AMP command types', () => {
   it('types callRemote by the command: Deferred of the response', () => {
@@ -76,23 +39,24 @@ describe('AMP command types', () => {
   });
 
   it('maps every argument type to its value type, optional ones optional', () => {
-    expectTypeOf<ArgumentsOf<typeof _Everything>>().toEqualTypeOf<{
-      i: number;
-      big: bigint;
+    expectTypeOf<ArgumentsOf<typeof Echo>>().toEqualTypeOf<{
+      i: bigint;
       s: Uint8Array;
       u: string;
-      f: number;
+      fl: number;
       b: boolean;
-      list: string[];
-      records: { n: number; note?: string | undefined }[];
-      when: AmpDateTime;
-      amount: AmpDecimal;
-      maybe?: string | undefined;
+      l: bigint[];
+      al: { n: number; note?: string | undefined }[];
+      dt: AmpDateTime;
+      dec: AmpDecimal;
+      opt?: string | undefined;
+      p: string;
     }>();
+    expectTypeOf<ArgumentsOf<typeof Sum>>().toEqualTypeOf<{ a: number; b: number }>();
   });
 
   it('returns nothing for a command that requires no answer', () => {
-    expectTypeOf<CallResult<typeof _Note>>().toEqualTypeOf<undefined>();
+    expectTypeOf<CallResult<typeof Note>>().toEqualTypeOf<undefined>();
   });
 
   it('types responders: arguments in, response (or a Deferred or promise of it) out', () => {

@@ -4,7 +4,9 @@
  *
  * @module
  */
-import type { Deferred } from '../../core/defer.js';
+import { type Deferred, fail } from '../../core/defer.js';
+import { ConnectionLost } from '../../core/errors.js';
+import type { Failure } from '../../core/failure.js';
 import type { ITransport } from '../../core/interfaces/transport.js';
 import { BinaryBoxProtocol } from './binary-box-protocol.js';
 import type { AmpBox, BoxParserOptions } from './box.js';
@@ -16,6 +18,9 @@ import {
   type Responder,
   type ResponderLocator,
 } from './dispatcher.js';
+import { ProtocolSwitched } from './errors.js';
+import type { SwitchProtocolFactory } from './protocol-switch.js';
+import { tlsOptions, type StartTLSValues } from './start-tls.js';
 
 /** Options of {@link AMP}. */
 export interface AMPOptions extends BoxParserOptions {
@@ -76,7 +81,67 @@ export class AMP<T extends ITransport = ITransport>
    * the command does not require an answer.
    */
   callRemote<C extends Command>(command: C, args: ArgumentsOf<C>): CallResult<C> {
-    return this.dispatcher.callRemote(command, args);
+    switch (command.kind) {
+      case 'startTLS':
+        return this.#callStartTLS(command, args) as CallResult<C>;
+      case 'protocolSwitch':
+        return this.#callSwitch(command, args) as CallResult<C>;
+      default:
+        return this.dispatcher.callRemote(command, args);
+    }
+  }
+
+  /**
+   * StartTLS, caller side: send the command, hold every later box, and on
+   * the answer start TLS (before anyone sees the answer) and send them.
+   */
+  #callStartTLS(command: Command, args: unknown): Deferred<Record<string, unknown>> {
+    const problem = this.tlsUnavailable();
+    if (problem !== null) return fail(problem);
+    const d = this.dispatcher.callRemote(command, args as never) as Deferred<
+      Record<string, unknown>
+    >;
+    if (d.called) return d; // failed at once: the connection is gone or the signature is wrong
+    this.prepareTLS();
+    return d.addCallbacks(
+      (response) => {
+        this.startTLS(tlsOptions(args as StartTLSValues));
+        return response;
+      },
+      (failure: Failure) => {
+        this.abandonTLS(failure);
+        return failure;
+      },
+    );
+  }
+
+  /**
+   * A protocol switch, caller side: send the command and lock; on the
+   * answer switch to the factory's protocol, on an error unlock.
+   */
+  #callSwitch(command: Command, args: unknown): Deferred<Record<string, unknown>> {
+    const factory = (args as { _protoToSwitchToFactory?: SwitchProtocolFactory })
+      ._protoToSwitchToFactory;
+    const d = this.dispatcher.callRemote(command, args as never) as Deferred<
+      Record<string, unknown>
+    >;
+    if (d.called || factory === undefined) return d;
+    this.lockForSwitch();
+    return d.addCallbacks(
+      (response) => {
+        const protocol = factory.buildProtocol(this.transport.getPeer());
+        if (protocol === null) {
+          this.transport.loseConnection();
+          throw new ProtocolSwitched('The protocol factory refused the switched connection');
+        }
+        this.switchTo(protocol);
+        return { ...response, protocol };
+      },
+      (failure: Failure) => {
+        if (failure.check(ConnectionLost) === null) this.unlockFromSwitch();
+        return failure;
+      },
+    );
   }
 
   /** Sends a command from raw values; see {@link BoxDispatcher.callRemoteString}. */

@@ -28,6 +28,11 @@ const asciiDecoder = new TextDecoder('latin1');
 export interface IArgumentType<T, O extends boolean = boolean> {
   /** Whether the argument may be omitted. */
   readonly optional: O;
+  /**
+   * True for a local argument ({@link LocalArgument}): never sent, never
+   * read from a received box, its value stays on this side.
+   */
+  readonly local?: boolean;
   /** Writes `value` into `box` under `name` (and any keys derived from it). */
   toBox(name: string, value: T, box: AmpBox): void;
   /** Reads the value stored under `name`; called only when `box` has `name`. */
@@ -137,7 +142,7 @@ export function valuesToBox(
 /**
  * Reads the values `schema` names from `box` (Twisted's
  * `_stringsToObjects`); keys not in `schema` are ignored, a missing optional
- * argument is left out.
+ * argument is left out, and so is a local one (whatever the box holds).
  *
  * @throws {MalformedAmpBox} when a required argument is missing, and
  *   whatever an argument type throws for malformed bytes.
@@ -145,6 +150,7 @@ export function valuesToBox(
 export function boxToValues(schema: ArgumentMap, box: AmpBox): Record<string, unknown> {
   const values: Record<string, unknown> = {};
   for (const [name, type] of Object.entries(schema)) {
+    if (type.local === true) continue;
     if (!box.has(name)) {
       if (type.optional) continue;
       throw new MalformedAmpBox(`missing argument ${name}`);
@@ -340,5 +346,39 @@ export class AmpList<const S extends ArgumentMap, const O extends boolean = fals
   /** The records of each complete box. */
   fromWire(bytes: Uint8Array): ArgumentValues<S>[] {
     return parseBoxes(bytes).map((box) => boxToValues(this.schema, box) as ArgumentValues<S>);
+  }
+}
+
+/**
+ * An argument that never goes on the wire (Twisted's `_LocalArgument`): it
+ * lets a command take, or a responder return, a value for this side only,
+ * such as StartTLS's certificate or a protocol switch's factory. Sending
+ * writes nothing; a received box never supplies it.
+ *
+ * @typeParam T - the value type.
+ * @typeParam O - whether it may be left out.
+ */
+export class LocalArgument<T, const O extends boolean = false> implements IArgumentType<T, O> {
+  /** Whether the argument may be omitted. */
+  readonly optional: O;
+  /** Always true: see {@link IArgumentType.local}. */
+  readonly local = true;
+
+  constructor(options?: ArgumentOptions<O>) {
+    this.optional = options?.optional ?? (false as O);
+  }
+
+  /** Writes nothing: the value stays on this side. */
+  toBox(_name: string, _value: T, _box: AmpBox): void {
+    // Nothing to write: a local argument never goes on the wire.
+  }
+
+  /**
+   * Never called for a local argument ({@link boxToValues} skips them).
+   *
+   * @throws {TypeError} always.
+   */
+  fromBox(name: string, _box: AmpBox): T {
+    throw new TypeError(`${name} is a local argument: it is never read from a box`);
   }
 }

@@ -153,6 +153,8 @@ export class BoxParser {
   #box = new AmpBox();
   /** Bytes of the current box consumed so far. */
   #boxLength = 0;
+  /** While `onBox` runs: the bytes being parsed, where that box ended, and whether they were taken. */
+  #live: { bytes: Uint8Array; at: number; taken: boolean } | null = null;
 
   constructor(options?: BoxParserOptions) {
     this.maxBoxLength = options?.maxBoxLength ?? 16 * 1024 * 1024;
@@ -172,23 +174,83 @@ export class BoxParser {
    * After either, the parser is unusable: close the connection.
    */
   push(data: Uint8Array): AmpBox[] {
+    const boxes: AmpBox[] = [];
+    this.pushEach(data, (box) => {
+      boxes.push(box);
+      return true;
+    });
+    return boxes;
+  }
+
+  /**
+   * Feeds bytes, handing each box to `onBox` as soon as it is complete;
+   * `onBox` returns false to stop parsing there (the connection switches
+   * to TLS or to another protocol): the bytes after that box stay unparsed,
+   * for {@link BoxParser.remainder}. Returns false if `onBox` stopped it.
+   *
+   * @throws as {@link BoxParser.push}, and whatever `onBox` throws (the
+   *   parser is then unusable).
+   */
+  pushEach(data: Uint8Array, onBox: (box: AmpBox) => boolean): boolean {
     if (this.#buffered + data.length < this.#needed) {
       if (data.length > 0) this.#chunks.push(data);
       this.#buffered += data.length;
       this.#checkBoxLength(this.#buffered);
-      return [];
+      return true;
     }
     const bytes = this.#take(data);
-    const boxes: AmpBox[] = [];
+    const done: AmpBox[] = [];
     let at = 0;
-    while (bytes.length - at >= this.#needed) {
-      at = this.#step(bytes, at, boxes);
+    let going = true;
+    while (going && bytes.length - at >= this.#needed) {
+      at = this.#step(bytes, at, done);
+      const box = done.pop();
+      if (box === undefined) continue;
+      const live = { bytes, at, taken: false };
+      this.#live = live;
+      try {
+        going = onBox(box);
+      } finally {
+        this.#live = null;
+      }
+      if (live.taken) {
+        this.#chunks = [];
+        this.#buffered = 0;
+        return false;
+      }
     }
     const rest = bytes.length - at;
     this.#chunks = rest === 0 ? [] : [bytes.slice(at)];
     this.#buffered = rest;
-    this.#checkBoxLength(rest);
-    return boxes;
+    if (going) this.#checkBoxLength(rest);
+    return going;
+  }
+
+  /**
+   * Takes the bytes not parsed yet, leaving the parser empty: what follows
+   * the last box handed out, when the connection stops carrying boxes. From
+   * inside `pushEach`'s `onBox`, these are the bytes after that box, and
+   * parsing stops there.
+   *
+   * @throws {MalformedAmpBox} if part of a box was already parsed (its
+   *   first keys cannot be given back: the peer sent a partial box where it
+   *   should have sent nothing).
+   */
+  remainder(): Uint8Array {
+    const live = this.#live;
+    if (live !== null) {
+      live.taken = true;
+      return live.bytes.subarray(live.at);
+    }
+    if (this.#boxLength > 0) {
+      throw new MalformedAmpBox(
+        `part of a box (${String(this.pending)} bytes) arrived before the connection switched`,
+      );
+    }
+    const rest = this.#take(new Uint8Array(0));
+    this.#chunks = [];
+    this.#buffered = 0;
+    return rest;
   }
 
   /** The buffered chunks and `data` as one array. */

@@ -66,7 +66,7 @@ function serializing<C extends Command>(command: C, fn: TypedResponder<C>): Resp
     return maybeDeferred(fn, args)
       .addCallback((values): AmpBox => {
         try {
-          return valuesToBox(command.response, values);
+          return valuesToBox(command.response, values, command.responseType?.(values));
         } catch (e) {
           throw new BadLocalReturn(
             `${command.name} responder returned a response that could not be serialized: ${describe(e)}`,

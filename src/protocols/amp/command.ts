@@ -6,6 +6,17 @@
  * @module
  */
 import type { ArgumentMap, ArgumentValues } from './arguments.js';
+import type { AmpBox } from './box.js';
+
+/**
+ * What AMP does around a command besides sending it and answering it:
+ * - `'plain'`: nothing;
+ * - `'startTLS'`: the connection switches to TLS after the answer
+ *   (see {@link StartTLS});
+ * - `'protocolSwitch'`: the connection is handed to another protocol after
+ *   the answer (see {@link protocolSwitchCommand}).
+ */
+export type CommandKind = 'plain' | 'startTLS' | 'protocolSwitch';
 
 /** A class of error that may travel as an AMP error: built from the peer's description. */
 export type AmpErrorClass = new (description: string) => Error;
@@ -45,10 +56,26 @@ export interface Command<
    * still produce a response, as a peer may ask anyway.
    */
   readonly requiresAnswer: N;
+  /** What AMP does around the command (default `'plain'`); set by the functions that make such commands. */
+  readonly kind?: CommandKind;
+  /**
+   * Makes the box a responder's answer is written into, from the
+   * responder's values (Twisted's `responseType`): a box that does
+   * something once sent, such as starting TLS. Default: a plain box.
+   */
+  readonly responseType?: (values: Readonly<Record<string, unknown>>) => AmpBox;
 }
 
 /** The schema of a command without arguments (or without response values). */
 export type NoArguments = Readonly<Record<string, never>>;
+
+/**
+ * The schema `A` with the local arguments `L` added: `L` alone when `A` is
+ * {@link NoArguments} (whose index signature would swallow `L`'s keys).
+ */
+export type WithLocal<A extends ArgumentMap, L extends ArgumentMap> = string extends keyof A
+  ? L
+  : A & L;
 
 /** What {@link command} takes: `name` and whichever other fields differ from their defaults. */
 export interface CommandSpec<A extends ArgumentMap, R extends ArgumentMap, N extends boolean> {

@@ -114,6 +114,39 @@ nameError(InvalidSignature, 'InvalidSignature');
 export class BadLocalReturn extends AmpError {}
 nameError(BadLocalReturn, 'BadLocalReturn');
 
+/** The `_error_code` of a StartTLS refused because this side cannot start TLS: `TLS_ERROR`. */
+export const TLS_ERROR_CODE = 'TLS_ERROR';
+
+/**
+ * TLS cannot be started on this connection: its transport has no
+ * `startTLS` (a UNIX socket, a process's pipes, a test transport), or it
+ * failed to start (the TLS server side has no certificate, the PEM data is
+ * unusable). The responder answers it as `TLS_ERROR`; the caller gets it
+ * from `callRemote(StartTLS, ...)`.
+ */
+export class TLSNotAvailable extends AmpError {}
+nameError(TLSNotAvailable, 'TLSNotAvailable');
+
+/** TLS may be started once per connection; a second StartTLS fails with this. */
+export class OnlyOneTLS extends AmpError {}
+nameError(OnlyOneTLS, 'OnlyOneTLS');
+
+/**
+ * The connection was handed to another protocol (a `ProtocolSwitchCommand`
+ * succeeded, or one is waiting for its answer): it carries no more AMP
+ * boxes. Sending one throws this; calls still waiting for an answer when
+ * the switch happens fail with it.
+ */
+export class ProtocolSwitched extends AmpError {}
+nameError(ProtocolSwitched, 'ProtocolSwitched');
+
+/**
+ * An argument type weft cannot carry was used: {@link Descriptor} (file
+ * descriptors over a UNIX socket, which Node's sockets cannot pass).
+ */
+export class UnsupportedArgument extends AmpError {}
+nameError(UnsupportedArgument, 'UnsupportedArgument');
+
 /** The longest key AMP allows, in bytes. */
 export const MAX_KEY_LENGTH = 0xff;
 /** The longest value AMP allows, in bytes. */

@@ -17,6 +17,7 @@ export {
   Float,
   Integer,
   ListOf,
+  LocalArgument,
   String,
   Unicode,
   valuesToBox,
@@ -48,16 +49,19 @@ export type {
   AmpErrorClass,
   ArgumentsOf,
   Command,
+  CommandKind,
   CommandSpec,
   ErrorMap,
   NoArguments,
   ResponseOf,
+  WithLocal,
 } from './command.js';
 export { CommandLocator } from './command-locator.js';
 export type { TypedResponder } from './command-locator.js';
 export { dateTimeFromDate, dateTimeToDate, DateTime } from './date-time.js';
 export type { AmpDateTime } from './date-time.js';
 export { AmpDecimal, Decimal } from './decimal.js';
+export { Descriptor, Path } from './path.js';
 export { BoxDispatcher } from './dispatcher.js';
 export type { CallResult, Responder, ResponderLocator } from './dispatcher.js';
 export {
@@ -68,10 +72,24 @@ export {
   MAX_KEY_LENGTH,
   MAX_VALUE_LENGTH,
   NoEmptyBoxes,
+  OnlyOneTLS,
+  ProtocolSwitched,
   RemoteAmpError,
+  TLS_ERROR_CODE,
+  TLSNotAvailable,
   TooLong,
   UNHANDLED_ERROR_CODE,
   UnhandledCommand,
   UNKNOWN_ERROR_CODE,
   UnknownRemoteError,
+  UnsupportedArgument,
 } from './errors.js';
+export { protocolSwitchCommand, SwitchBox } from './protocol-switch.js';
+export type {
+  ProtocolSwitchArguments,
+  ProtocolSwitchCommand,
+  ProtocolSwitchResponse,
+  SwitchProtocolFactory,
+} from './protocol-switch.js';
+export { StartTLS, startTLSCommand, TLSBox, tlsOptions } from './start-tls.js';
+export type { StartTLSArguments, StartTLSCommand, StartTLSValues } from './start-tls.js';

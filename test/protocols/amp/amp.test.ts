@@ -25,16 +25,16 @@ import {
   successResultOf,
 } from '../../../src/testing/index.js';
 import {
+  Runtime,
   Boom,
-  BoomCommand,
   Calculator,
   Divide,
-  DivisionByZero,
+  ZeroDivision,
   Nope,
   Note,
   Oops,
   Sum,
-} from './commands.js';
+} from '../../support/amp-commands.js';
 import {
   BOOM_ERROR,
   DIVIDE_CALL,
@@ -110,7 +110,7 @@ describe('AMP', () => {
       void amp.callRemote(Sum, { a: 1, b: 2 });
       const d = settled(amp.callRemote(Divide, { numerator: 1, denominator: 0 }));
       amp.dataReceived(hex(DIVIDE_ERROR));
-      assert.instanceOf(d.failure?.value, DivisionByZero);
+      assert.instanceOf(d.failure?.value, ZeroDivision);
       assert.equal(d.failure.value.message, 'division by zero');
     });
 
@@ -135,9 +135,9 @@ describe('AMP', () => {
       void amp.callRemote(Sum, { a: 1, b: 2 }).addErrback(() => null);
       void amp.callRemote(Sum, { a: 1, b: 2 }).addErrback(() => null);
       void amp.callRemote(Sum, { a: 1, b: 2 }).addErrback(() => null);
-      const d = settled(amp.callRemote(BoomCommand, {}));
+      const d = settled(amp.callRemote(Boom, {}));
       amp.dataReceived(hex(BOOM_ERROR));
-      assert.instanceOf(d.failure?.value, Boom);
+      assert.instanceOf(d.failure?.value, Runtime);
       assert.equal(d.failure.value.message, 'kaboom');
     });
 
@@ -176,7 +176,7 @@ describe('AMP', () => {
       });
       assert.isTrue(transport.disconnecting);
       assert.match(logs[0]?.log_format ?? '', /unhandled by client application/);
-      assert.instanceOf(logs[0]?.log_failure?.value, DivisionByZero);
+      assert.instanceOf(logs[0]?.log_failure?.value, ZeroDivision);
     });
 
     it('fails every outstanding call with the loss reason, and every later call at once', () => {
@@ -325,10 +325,10 @@ describe('AMP', () => {
 
     it('fails outstanding calls with ConnectionDone when the peer closes after a fatal error', () => {
       const { client, pump } = connectedServerAndClient(Calculator, AMP);
-      const boom = settled(client.callRemote(BoomCommand, {}));
+      const boom = settled(client.callRemote(Boom, {}));
       const sum = client.callRemote(Sum, { a: 1, b: 1 });
       pump.flush();
-      assert.instanceOf(boom.failure?.value, Boom);
+      assert.instanceOf(boom.failure?.value, Runtime);
       failureResultOf(sum, ConnectionDone);
     });
   });

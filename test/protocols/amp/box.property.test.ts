@@ -84,4 +84,41 @@ describe('BoxParser', () => {
       { numRuns: 2000 },
     );
   });
+
+  it('stopping after box k hands back exactly the bytes after it, whatever the chunking', () => {
+    fc.assert(
+      fc.property(
+        fc.array(box, { minLength: 1, maxLength: 5 }),
+        fc.uint8Array({ maxLength: 40 }),
+        fc.nat(),
+        fc.array(fc.integer({ min: 1, max: 50 }), { minLength: 1, maxLength: 20 }),
+        (boxes, tail, k, sizes) => {
+          const stop = k % boxes.length;
+          const wire = boxes.map((b) => b.serialize());
+          const stream = new Uint8Array([...wire.flatMap((w) => [...w]), ...tail]);
+          const after = stream.subarray(wire.slice(0, stop + 1).reduce((n, w) => n + w.length, 0));
+          const parser = new BoxParser();
+          const seen: AmpBox[] = [];
+          const rests: Uint8Array[] = [];
+          let at = 0;
+          for (let i = 0; at < stream.length && rests.length === 0; i++) {
+            const size = sizes[i % sizes.length] as number;
+            const chunk = stream.subarray(at, at + size);
+            at += size;
+            parser.pushEach(chunk, (b) => {
+              seen.push(b);
+              if (seen.length === stop + 1) rests.push(parser.remainder());
+              return true;
+            });
+          }
+          // What was not yet fed also belongs after the stop.
+          const handed = new Uint8Array([...(rests[0] ?? []), ...stream.subarray(at)]);
+          assert.deepEqual(seen.map(entries), boxes.slice(0, stop + 1).map(entries));
+          assert.deepEqual([...handed], [...after]);
+          assert.equal(parser.pending, 0);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
 });

@@ -1,11 +1,7 @@
-/** The commands test/interop/amp_peer.py declares, and a weft peer answering them. */
-import {
-  ClientFactory,
-  Deferred,
-  type Failure,
-  type IAddress,
-  type IConnector,
-} from '../../src/index.js';
+// The AMP commands every AMP test declares, in one place: the unit tests (test/protocols/amp),
+// the type tests (test/types/amp.test.ts) and the Twisted interop tests (test/interop, whose
+// Python peer amp_peer.py declares the same commands), with the weft responders for them.
+import { Protocol } from '../../src/core/protocol.js';
 import {
   AMP,
   AmpDecimal,
@@ -18,16 +14,21 @@ import {
   Float,
   Integer,
   ListOf,
+  Path,
+  protocolSwitchCommand,
   String as AmpString,
   Unicode,
   type ArgumentsOf,
 } from '../../src/protocols/amp/index.js';
-import type { NodeReactor } from '../../src/node/index.js';
 
-/** Python's ZeroDivisionError. */
-export class ZeroDivision extends Error {}
-/** Python's RuntimeError, fatal. */
-export class Runtime extends Error {}
+/** Python's ZeroDivisionError, declared by Divide as `ZERO_DIVISION`. */
+export class ZeroDivision extends Error {
+  override name = 'ZeroDivision';
+}
+/** Python's RuntimeError, declared fatal by Boom as `BOOM`. */
+export class Runtime extends Error {
+  override name = 'Runtime';
+}
 
 export const Sum = command({
   name: 'Sum',
@@ -41,7 +42,10 @@ export const Divide = command({
   errors: { ZERO_DIVISION: ZeroDivision },
 });
 export const Boom = command({ name: 'Boom', fatalErrors: { BOOM: Runtime } });
+/** Nobody responds to it: answered `UNHANDLED`. */
 export const Nope = command({ name: 'Nope' });
+/** Its weft responder throws an undeclared error: answered `UNKNOWN`, connection closed. */
+export const Oops = command({ name: 'Oops' });
 export const Note = command({
   name: 'Note',
   arguments: { text: new Unicode() },
@@ -73,6 +77,7 @@ const FIELDS = {
   dt: new DateTime(),
   dec: new Decimal(),
   opt: new Unicode({ optional: true }),
+  p: new Path(),
 };
 export const Echo = command({ name: 'Echo', arguments: FIELDS, response: FIELDS });
 
@@ -100,6 +105,7 @@ export const EDGE_CASES: ArgumentsOf<typeof Echo>[] = [
       offsetMinutes: 330,
     },
     dec: new AmpDecimal('1.50'),
+    p: '/',
   },
   {
     i: -(10n ** 40n),
@@ -121,6 +127,7 @@ export const EDGE_CASES: ArgumentsOf<typeof Echo>[] = [
     },
     dec: new AmpDecimal('-sNaN'),
     opt: 'ü',
+    p: '/tmp/καλημέρα/ü 🌍',
   },
   {
     i: 0n,
@@ -142,11 +149,31 @@ export const EDGE_CASES: ArgumentsOf<typeof Echo>[] = [
     },
     dec: new AmpDecimal('1E+2'),
     opt: '',
+    p: '/a b/c.txt',
   },
 ];
 
-/** The weft side of the interop tests: the same responders as amp_peer.py's Peer. */
-export class Peer extends AMP {
+/** Switches the connection to an echo protocol (amp_peer.py's SwitchToEcho). */
+export const SwitchToEcho = protocolSwitchCommand({
+  name: 'SwitchToEcho',
+  arguments: { greeting: new Unicode() },
+});
+
+/** Writes back what it receives: what a SwitchToEcho responder switches to. */
+export class EchoProtocol extends Protocol {
+  override dataReceived(data: Uint8Array): void {
+    this.transport.write(data);
+  }
+}
+
+/** Answers the CN of the certificate the caller presented over TLS ('' if none). */
+export const WhoAmI = command({ name: 'WhoAmI', response: { cn: new Unicode() } });
+
+/**
+ * Twisted's fixture server (test/protocols/amp/fixtures.ts were made against it): Sum, Divide,
+ * Boom (fatal), Oops (an undeclared error), Note.
+ */
+export class Calculator extends AMP {
   readonly notes: string[] = [];
 
   constructor() {
@@ -159,52 +186,26 @@ export class Peer extends AMP {
     this.respond(Boom, () => {
       throw new Runtime('kaboom');
     });
+    this.respond(Oops, () => {
+      throw new RangeError('x');
+    });
     this.respond(Note, ({ text }) => {
       this.notes.push(text);
       return {};
     });
+  }
+}
+
+/** The weft side of the interop tests: the responders amp_peer.py's Peer has. */
+export class Peer extends Calculator {
+  constructor() {
+    super();
     this.respond(GetNotes, () => ({ notes: this.notes }));
     this.respond(Double, ({ x }) => ({ y: 2 * x }));
     this.respond(Back, ({ x }) =>
       this.callRemote(Double, { x }).addCallback(({ y }) => ({ y: y + 1 })),
     );
     this.respond(Echo, (args) => args);
+    this.respond(SwitchToEcho, () => ({ protocol: new EchoProtocol() }));
   }
-}
-
-/** A client factory that hands over the connected protocol. */
-class OneShot<P extends AMP> extends ClientFactory<P> {
-  readonly connected = new Deferred<P>();
-  readonly #make: () => P;
-
-  constructor(make: () => P) {
-    super();
-    this.noisy = false;
-    this.#make = make;
-  }
-
-  override buildProtocol(_addr: IAddress): P {
-    const p = this.#make();
-    const made = p.connectionMade.bind(p);
-    p.connectionMade = () => {
-      made();
-      this.connected.callback(p);
-    };
-    return p;
-  }
-
-  override clientConnectionFailed(_connector: IConnector, reason: Failure): void {
-    this.connected.errback(reason);
-  }
-}
-
-/** Connects `make()` to 127.0.0.1:`port`; resolves once connected. */
-export function connectAMP<P extends AMP>(
-  reactor: NodeReactor,
-  port: number,
-  make: () => P,
-): Promise<P> {
-  const factory = new OneShot(make);
-  reactor.connectTCP('127.0.0.1', port, factory, { timeout: 10 });
-  return factory.connected.asPromise();
 }

@@ -1,0 +1,163 @@
+// AMP StartTLS interop with Twisted 22.4 over real TCP on 127.0.0.1, both directions, with
+// certificates made at test time by openssl: a weft client starting TLS with a Twisted server
+// (amp_tls_peer.py server), and a Twisted client starting TLS with a weft server
+// (amp_tls_peer.py client). Calls held during the switch, calls after it, verification of each
+// side's certificate, and an untrusted certificate failing the calls with a typed error.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+import { assert, describe, it } from 'vitest';
+
+import type { Deferred } from '../../src/core/defer.js';
+import type { ITLSTransport } from '../../src/core/interfaces/index.js';
+import { CertificateVerificationError } from '../../src/core/tls-errors.js';
+import { StartTLS, startTLSCommand } from '../../src/protocols/amp/index.js';
+import { connectAMP, listenAMP } from '../support/amp-connect.js';
+import { Back, Peer, Sum, WhoAmI } from '../support/amp-commands.js';
+import { testCertificates } from '../support/tls-certs.js';
+import { freshReactor } from '../node/socket-helpers.js';
+
+const PEER = fileURLToPath(new URL('amp_tls_peer.py', import.meta.url));
+const certs = testCertificates();
+
+/** amp_tls_peer.py's StartTLS subclass, answered with a self-signed certificate. */
+const StartTLSSelfSigned = startTLSCommand({ name: 'StartTLSSelfSigned' });
+
+interface Python {
+  output: () => string;
+  waitFor: (pattern: RegExp) => Promise<RegExpMatchArray>;
+  exited: Promise<number | null>;
+  stop: () => void;
+}
+
+/** Runs amp_tls_peer.py with `args`; killed after 30 s at the latest. */
+function python(args: string[]): Python {
+  const child = spawn('/usr/bin/python3', [PEER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  let closed = false;
+  const waiters: (() => void)[] = [];
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    out += chunk;
+    for (const w of waiters.splice(0)) w();
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    err += chunk;
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  const exited = new Promise<number | null>((resolve) => {
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      closed = true;
+      for (const w of waiters.splice(0)) w();
+      resolve(code);
+    });
+  });
+  return {
+    output: () => `${out}\n--- stderr ---\n${err}`,
+    exited,
+    stop: () => child.kill('SIGTERM'),
+    waitFor: async (pattern) => {
+      for (;;) {
+        const m = pattern.exec(out);
+        if (m !== null) return m;
+        if (closed) throw new Error(`amp_tls_peer.py ended first:\n${out}\n${err}`);
+        await new Promise<void>((resolve) => waiters.push(resolve));
+      }
+    },
+  };
+}
+
+async function outcome<T>(d: Deferred<T>): Promise<{ value?: T; error?: unknown }> {
+  try {
+    return { value: await d };
+  } catch (error) {
+    return { error };
+  }
+}
+
+describe('AMP StartTLS interop with Twisted', () => {
+  it('weft client → Twisted server: held and later calls over TLS, the server verified', async () => {
+    const { ca, caPath, server, selfSigned } = await certs;
+    const peer = python([
+      'server',
+      caPath,
+      server.certificatePath,
+      server.privateKeyPath,
+      selfSigned.certificatePath,
+      selfSigned.privateKeyPath,
+    ]);
+    try {
+      const port = Number((await peer.waitFor(/listening on (\d+)/))[1]);
+      const reactor = freshReactor();
+      const amp = await connectAMP(reactor, port, () => new Peer());
+      assert.deepEqual(await amp.callRemote(Sum, { a: 1, b: 2 }), { total: 3 });
+      const started = amp.callRemote(StartTLS, { tls_verifyAuthorities: ca });
+      const held = amp.callRemote(Sum, { a: 20, b: 22 });
+      assert.deepEqual(await started, {});
+      assert.deepEqual(await held, { total: 42 });
+      const transport = amp.transport as ITLSTransport;
+      assert.equal(transport.getPeerCertificate()?.subject.CN, 'localhost');
+      // Twisted calls Double back on this client, over TLS, before answering Back.
+      assert.deepEqual(await amp.callRemote(Back, { x: 20 }), { y: 41 });
+      assert.deepEqual(await amp.callRemote(WhoAmI, {}), { cn: '' });
+      const many = await Promise.all(
+        Array.from({ length: 100 }, (_, i) => amp.callRemote(Sum, { a: i, b: i })),
+      );
+      assert.deepEqual(
+        many.map((r) => r.total),
+        Array.from({ length: 100 }, (_, i) => 2 * i),
+      );
+
+      // A Twisted server presenting a certificate the CA did not sign.
+      const rogue = await connectAMP(reactor, port, () => new Peer());
+      assert.deepEqual(
+        await rogue.callRemote(StartTLSSelfSigned, { tls_verifyAuthorities: ca }),
+        {},
+      );
+      const after = await outcome(rogue.callRemote(Sum, { a: 1, b: 1 }));
+      assert.instanceOf(after.error, CertificateVerificationError);
+    } catch (e) {
+      throw new Error(`${String(e)}\n${peer.output()}`, { cause: e });
+    } finally {
+      peer.stop();
+      await peer.exited;
+    }
+  }, 60_000);
+
+  it('Twisted client → weft server: mutual verification, calls both ways over TLS', async () => {
+    const { ca, caPath, server, client } = await certs;
+    const reactor = freshReactor();
+    const { port } = await listenAMP(reactor, () => {
+      const amp = new Peer();
+      amp.respond(StartTLS, () => ({ tls_localCertificate: server, tls_verifyAuthorities: ca }));
+      amp.respond(WhoAmI, () => ({
+        cn: String((amp.transport as ITLSTransport).getPeerCertificate()?.subject.CN ?? ''),
+      }));
+      return amp;
+    });
+    const peer = python([
+      'client',
+      String(port),
+      caPath,
+      client.certificatePath,
+      client.privateKeyPath,
+    ]);
+    const code = await peer.exited;
+    const out = peer.output();
+    assert.equal(code, 0, out);
+    for (const line of [
+      'ok sum in clear',
+      'ok starttls answered',
+      'ok call held until the answer, then sent over TLS',
+      'ok connection is TLS',
+      'ok weft server certificate verified',
+      'ok weft server saw the client certificate',
+      'ok server calls back the client over TLS',
+      'ok 100 calls over TLS',
+      'done',
+    ]) {
+      assert.include(out, `${line}\n`, out);
+    }
+  }, 60_000);
+});
