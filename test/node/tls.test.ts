@@ -171,6 +171,15 @@ describe('NodeReactor.connectSSL and listenSSL', () => {
       expect((await server.lost).value).toBeInstanceOf(TLSError);
     });
 
+    it('rejects an expired server certificate with CertificateVerificationError (CERT_HAS_EXPIRED)', async () => {
+      await ready;
+      const reactor = freshReactor();
+      const { client } = await tlsPair(reactor, { ...certs.expired }, trusting());
+      const reason = await client.lost;
+      expect(reason.value).toBeInstanceOf(CertificateVerificationError);
+      expect(errorOf(reason).code).toBe('CERT_HAS_EXPIRED');
+    });
+
     it('rejects a certificate for another name with ERR_TLS_CERT_ALTNAME_INVALID', async () => {
       await ready;
       const reactor = freshReactor();

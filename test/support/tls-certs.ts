@@ -30,6 +30,8 @@ export interface TestCertificates {
   readonly client: TestKeyPair;
   /** Self-signed client certificate the CA knows nothing of. */
   readonly rogueClient: TestKeyPair;
+  /** CA-signed, for `localhost` and `127.0.0.1`, valid only on 2020-01-01 (expired). */
+  readonly expired: TestKeyPair;
 }
 
 function openssl(args: readonly string[], cwd: string): Promise<void> {
@@ -101,6 +103,82 @@ async function make(
   };
 }
 
+/**
+ * A CA-signed server certificate valid only on 2020-01-01: `openssl req -x509` cannot back-date,
+ * so this one goes through `openssl ca`, which takes explicit start and end dates.
+ */
+async function makeExpired(dir: string): Promise<TestKeyPair> {
+  const privateKeyPath = join(dir, 'expired.key');
+  const certificatePath = join(dir, 'expired.pem');
+  writeFileSync(join(dir, 'index.txt'), '');
+  writeFileSync(join(dir, 'serial'), '01\n');
+  writeFileSync(
+    join(dir, 'ca-db.cnf'),
+    [
+      '[ca]',
+      'default_ca = test',
+      '[test]',
+      'database = index.txt',
+      'new_certs_dir = .',
+      'serial = serial',
+      'default_md = sha256',
+      'policy = any',
+      'copy_extensions = copy',
+      'unique_subject = no',
+      '[any]',
+      'commonName = supplied',
+      '',
+    ].join('\n'),
+  );
+  await openssl(
+    [
+      'req',
+      '-new',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-noenc',
+      '-keyout',
+      privateKeyPath,
+      '-out',
+      'expired.csr',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName = DNS:localhost,IP:127.0.0.1',
+    ],
+    dir,
+  );
+  await openssl(
+    [
+      'ca',
+      '-batch',
+      '-config',
+      'ca-db.cnf',
+      '-cert',
+      'ca.pem',
+      '-keyfile',
+      'ca.key',
+      '-in',
+      'expired.csr',
+      '-out',
+      certificatePath,
+      '-startdate',
+      '20200101000000Z',
+      '-enddate',
+      '20200102000000Z',
+    ],
+    dir,
+  );
+  return {
+    certificate: readFileSync(certificatePath, 'utf8'),
+    privateKey: readFileSync(privateKeyPath, 'utf8'),
+    certificatePath,
+    privateKeyPath,
+  };
+}
+
 async function generate(): Promise<TestCertificates> {
   const dir = mkdtempSync(join(tmpdir(), 'weft-tls-'));
   process.once('exit', () => {
@@ -114,7 +192,7 @@ async function generate(): Promise<TestCertificates> {
     false,
   );
   const san = (names: string): string => `subjectAltName = ${names}`;
-  const [server, other, selfSigned, client, rogueClient] = await Promise.all([
+  const [server, other, selfSigned, client, rogueClient, expired] = await Promise.all([
     make(dir, 'server', 'localhost', [...LEAF, san('DNS:localhost,IP:127.0.0.1,IP:::1')], true),
     make(
       dir,
@@ -126,6 +204,7 @@ async function generate(): Promise<TestCertificates> {
     make(dir, 'self', 'localhost', [...LEAF, san('DNS:localhost,IP:127.0.0.1')], false),
     make(dir, 'client', 'weft client', LEAF, true),
     make(dir, 'rogue', 'rogue client', LEAF, false),
+    makeExpired(dir),
   ]);
   return {
     ca: ca.certificate,
@@ -135,6 +214,7 @@ async function generate(): Promise<TestCertificates> {
     selfSigned,
     client,
     rogueClient,
+    expired,
   };
 }
 
