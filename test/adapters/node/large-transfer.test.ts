@@ -1,7 +1,7 @@
 // A large transfer through Duplex ⇄ transport chains with a slow reader, memory bounded:
 //   Readable (generated) → sendReadable → weft TCP transport → socket → weft TCP transport
 //   → WeftSocket (hosted) → pipeline → slow Writable.
-// 256 MiB rather than 1 GiB, to stay within the test time limits on a loaded 2-core machine.
+// 1 GiB, as the issue asks (a few seconds on this machine).
 // The bound asserted: at every sample, the bytes held in user space on the receiving side
 // (WeftSocket's readable buffer + the slow writer's buffer) stay under 1 MiB, the sender's
 // buffers (stream + transport) under 1 MiB, and RSS grows by less than 96 MiB overall.
@@ -22,14 +22,14 @@ import { TCPTransport } from '../../../src/node/index.js';
 import { NodeReactor } from '../../../src/node/reactor.js';
 
 const MiB = 1024 * 1024;
-const TOTAL = 256 * MiB;
+const TOTAL = 1024 * MiB;
 const CHUNK = 64 * 1024;
 
 function* chunks(): Generator<Buffer> {
   for (let i = 0; i < TOTAL / CHUNK; i++) yield Buffer.alloc(CHUNK, i & 0xff);
 }
 
-describe('a 256 MiB transfer through Readable → weft TCP → WeftSocket → slow Writable', () => {
+describe('a 1 GiB transfer through Readable → weft TCP → WeftSocket → slow Writable', () => {
   it(
     'arrives whole, in order, with bounded buffers on both sides',
     { timeout: 120_000 },
