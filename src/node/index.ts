@@ -68,7 +68,7 @@ export { callFromThread, isTransfer, transfer } from './worker-side.js';
 export type { Transfer } from './worker-side.js';
 export { WorkerCrashError, WorkerError } from './worker-errors.js';
 export { ProcessPool } from './process-pool.js';
-export type { ProcessPoolOptions, ProcessPoolReactor } from './process-pool.js';
+export type { ProcessPoolOptions, ProcessPoolReactor } from './process-pool-support.js';
 export { runProcessPoolChild } from './process-pool-child.js';
 export type { ProcessPoolChildOptions } from './process-pool-child.js';
 export {

@@ -11,7 +11,8 @@ import { Deferred } from '../../src/core/defer.js';
 import { CancelledError, InvalidStateError, TimeoutError } from '../../src/core/errors.js';
 import type { Failure } from '../../src/core/failure.js';
 import { ProcessSpawnError } from '../../src/core/process-errors.js';
-import { ProcessPool, type ProcessPoolOptions } from '../../src/node/process-pool.js';
+import { ProcessPool } from '../../src/node/process-pool.js';
+import type { ProcessPoolOptions } from '../../src/node/process-pool-support.js';
 import {
   PoolCallTimeoutError,
   PoolChildCrashError,
