@@ -6,31 +6,21 @@
  */
 import type { AddressInfo, Server, Socket, TcpNetConnectOpts } from 'node:net';
 import { connect as netConnect } from 'node:net';
-import type { TLSSocket } from 'node:tls';
 import type { IPv4Address } from '../core/address.js';
 import { IPv6Address, ipAddress } from '../core/address.js';
 import type { Deferred } from '../core/defer.js';
-import { InvalidStateError } from '../core/errors.js';
 import type { Failure } from '../core/failure.js';
 import type { IProtocol, IProtocolFactory } from '../core/interfaces/protocol.js';
 import type { ConnectTCPOptions, ListenTCPOptions } from '../core/interfaces/reactor.js';
 import type { IReactorPluggableNameResolver } from '../core/interfaces/resolver.js';
-import type {
-  ClientTLSOptions,
-  ITLSTransport,
-  ServerTLSOptions,
-  StartTLSOptions,
-  TLSPeerCertificate,
-} from '../core/interfaces/tls.js';
+import type { ITLSTransport } from '../core/interfaces/tls.js';
 import type { IListeningPort } from '../core/interfaces/transport.js';
 import type { ConnectAttempt } from './connector.js';
 import { Connector } from './connector.js';
 import type { SocketBufferOptions, SocketContext } from './stream-transport.js';
-import { DEFAULT_BUFFER_SIZE, StreamTransport } from './stream-transport.js';
+import { DEFAULT_BUFFER_SIZE } from './stream-transport.js';
 import { StreamServerPort } from './port.js';
-import type { TLSHost } from './tls-layer.js';
-import { startTLSOn, TLSLayer } from './tls-layer.js';
-import { handshakeTimeoutOf } from './tls-options.js';
+import { TLSStreamTransport } from './tls-stream-transport.js';
 
 /** An address from Node's `address`/`port` pair, or `null` when Node has none (socket gone). */
 function addressFrom(
@@ -59,14 +49,11 @@ function addressFrom(
  * write side, and the peer's close_notify is a half-close (TLS 1.3 allows
  * both; Twisted's TLS does not half-close).
  */
-export class TCPTransport extends StreamTransport implements ITLSTransport {
+export class TCPTransport extends TLSStreamTransport implements ITLSTransport {
   readonly #peer: IPv4Address | IPv6Address;
   readonly #host: IPv4Address | IPv6Address;
-  readonly #server: boolean;
   #noDelay = false;
   #keepAlive = false;
-  #tls: TLSLayer | null = null;
-  #switching = false;
 
   /**
    * Made by a TCP port or connector, not by applications.
@@ -83,7 +70,6 @@ export class TCPTransport extends StreamTransport implements ITLSTransport {
   ) {
     super(socket, protocol, context, onLost);
     this.#peer = peer;
-    this.#server = onLost === undefined; // connectors always watch their connection
     // A port bound to one interface shares its address with every connection
     // (no per-connection allocation); otherwise read it now, as Node cannot
     // tell once the socket is closed.
@@ -125,108 +111,12 @@ export class TCPTransport extends StreamTransport implements ITLSTransport {
     this.getHandle().setKeepAlive(enabled);
   }
 
-  protected resetSocket(socket: Socket): void {
-    const tls = this.#tls;
-    if (tls === null) socket.resetAndDestroy();
-    else tls.reset((raw) => raw.resetAndDestroy()); // a TLS socket cannot reset; the TCP one can
+  protected tlsPeerName(): string {
+    return this.#peer.host;
   }
 
-  // ----- TLS
-
-  /** The ALPN protocol both ends agreed on, or `null` (none, no TLS, or the handshake is not done). */
-  get negotiatedProtocol(): string | null {
-    return this.#tls?.negotiatedProtocol ?? null;
-  }
-
-  /** The peer's certificate once the handshake is done, if it sent one; else `null`. */
-  getPeerCertificate(): TLSPeerCertificate | null {
-    return this.#tls?.peerCertificate ?? null;
-  }
-
-  /**
-   * Starts TLS on this connection now (STARTTLS); see
-   * `ITLSTransport.startTLS`. Bytes written before the call are sent in
-   * clear first; later writes are held, then encrypted. The switch waits
-   * for the clear bytes to reach the OS, and for certificate files to be
-   * read; meanwhile reading is paused, so bytes the peer sends after its
-   * own switch stay buffered and go to TLS, after `received`. A client
-   * verifies the server against `options.hostname`, else the peer's IP
-   * address.
-   *
-   * @throws {InvalidStateError} if TLS is on or starting, or the connection is closing.
-   * @throws {TypeError} for the server role without a certificate and key.
-   * @throws {TLSOptionsError} when PEM text in `options` cannot be used.
-   */
-  startTLS(options: ClientTLSOptions | ServerTLSOptions, startOptions?: StartTLSOptions): void {
-    if (this.#tls !== null || this.#switching) {
-      throw new InvalidStateError('TLS is already started on this connection');
-    }
-    const server = startOptions?.server ?? this.#server;
-    this.#switching = true;
-    try {
-      startTLSOn(this.#tlsHost(), options, startOptions, server, this.#peer.host, (layer) => {
-        this.#tls = layer;
-      });
-    } catch (e) {
-      this.#switching = false;
-      throw e;
-    }
-  }
-
-  /**
-   * Marks `socket`, layered over `raw`, as this connection's TLS and watches
-   * its handshake. Called by `listenSSL`/`connectSSL` before `start()`.
-   *
-   * @internal
-   */
-  useTLS(
-    raw: Socket,
-    socket: TLSSocket,
-    server: boolean,
-    options: ClientTLSOptions | ServerTLSOptions,
-  ): void {
-    const mode = server ? (options as ServerTLSOptions).clientAuthentication : undefined;
-    const timeout = handshakeTimeoutOf(options);
-    this.#tls = new TLSLayer(this.#tlsHost(), raw, socket, server, mode ?? 'none', timeout);
-  }
-
-  /** What the TLS layer may use of this transport (made only for TLS connections). */
-  #tlsHost(): TLSHost {
-    return {
-      protocol: this.protocol,
-      clock: this.clock,
-      isConnected: () => this.connected,
-      isDisconnecting: () => this.disconnecting,
-      socket: () => this.getHandle(),
-      holdWrites: () => {
-        this.holdWrites();
-      },
-      replaceSocket: (next) => {
-        this.#switching = false;
-        this.replaceSocket(next);
-      },
-      closeWithError: (reason) => {
-        this.closeWithError(reason);
-      },
-      callProtocol: (method, fn) => {
-        this.callProtocol(method, fn);
-      },
-    };
-  }
-
-  protected override lostReason(err: Error): Error {
-    const tls = this.#tls;
-    return tls === null ? super.lostReason(err) : tls.lostReason(err);
-  }
-
-  protected override peerClosed(): void {
-    // As Twisted's TLS: answer the peer's close_notify with ours, then close.
-    if (this.#tls === null) super.peerClosed();
-    else this.closeAfterWriteSide();
-  }
-
-  protected override endReason(): Error | null {
-    return this.#tls?.endReason() ?? null;
+  protected resetRaw(raw: Socket): void {
+    raw.resetAndDestroy();
   }
 }
 

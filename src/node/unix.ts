@@ -7,29 +7,18 @@
 import { chmodSync } from 'node:fs';
 import type { IpcNetConnectOpts, Server, Socket } from 'node:net';
 import { connect as netConnect } from 'node:net';
-import type { TLSSocket } from 'node:tls';
 import { UNIXAddress } from '../core/address.js';
 import type { Deferred } from '../core/defer.js';
-import { InvalidStateError } from '../core/errors.js';
 import type { Failure } from '../core/failure.js';
 import type { IProtocol, IProtocolFactory } from '../core/interfaces/protocol.js';
 import type { ConnectUNIXOptions, ListenUNIXOptions } from '../core/interfaces/reactor.js';
-import type {
-  ClientTLSOptions,
-  IStartTLSTransport,
-  ServerTLSOptions,
-  StartTLSOptions,
-  TLSPeerCertificate,
-} from '../core/interfaces/tls.js';
 import type { IListeningPort } from '../core/interfaces/transport.js';
 import type { ConnectAttempt } from './connector.js';
 import { Connector } from './connector.js';
 import { StreamServerPort } from './port.js';
 import type { SocketBufferOptions, SocketContext } from './stream-transport.js';
-import { DEFAULT_BUFFER_SIZE, StreamTransport } from './stream-transport.js';
-import type { TLSHost } from './tls-layer.js';
-import { startTLSOn } from './tls-layer.js';
-import type { TLSLayer } from './tls-layer.js';
+import { DEFAULT_BUFFER_SIZE } from './stream-transport.js';
+import { TLSStreamTransport } from './tls-stream-transport.js';
 
 /** Whether `path` names a socket in Linux's abstract namespace (no file, no mode). */
 function isAbstract(path: string): boolean {
@@ -46,12 +35,9 @@ function isAbstract(path: string): boolean {
  * on TCP (see `TCPTransport`), which is how `wrapClientTLS` and
  * `wrapServerTLS` run TLS over UNIX endpoints.
  */
-export class UNIXTransport extends StreamTransport implements IStartTLSTransport {
+export class UNIXTransport extends TLSStreamTransport {
   readonly #host: UNIXAddress;
   readonly #peer: UNIXAddress;
-  readonly #server: boolean;
-  #tls: TLSLayer | null = null;
-  #switching = false;
 
   /**
    * Made by a UNIX port or connector, not by applications.
@@ -69,7 +55,6 @@ export class UNIXTransport extends StreamTransport implements IStartTLSTransport
     super(socket, protocol, context, onLost);
     this.#host = host;
     this.#peer = peer;
-    this.#server = onLost === undefined; // connectors always watch their connection
   }
 
   /** The peer's address: the socket path for a client, unnamed (`null`) for an accepted connection. */
@@ -82,88 +67,12 @@ export class UNIXTransport extends StreamTransport implements IStartTLSTransport
     return this.#host;
   }
 
-  protected resetSocket(socket: Socket): void {
-    const tls = this.#tls;
-    if (tls === null) socket.destroy();
-    else tls.reset((raw) => raw.destroy());
+  protected tlsPeerName(): undefined {
+    return undefined;
   }
 
-  // ----- TLS
-
-  /** The ALPN protocol both ends agreed on, or `null` (none, no TLS, or the handshake is not done). */
-  get negotiatedProtocol(): string | null {
-    return this.#tls?.negotiatedProtocol ?? null;
-  }
-
-  /** The peer's certificate once the handshake is done, if it sent one; else `null`. */
-  getPeerCertificate(): TLSPeerCertificate | null {
-    return this.#tls?.peerCertificate ?? null;
-  }
-
-  /**
-   * Starts TLS on this connection now, as `TCPTransport.startTLS` does. The
-   * server role is the accepting end unless `startOptions.server` says
-   * otherwise. A UNIX peer has no host name: a client verifying the server
-   * needs `options.hostname`.
-   *
-   * @throws {InvalidStateError} if TLS is on or starting, or the connection is closing.
-   * @throws {TypeError} for the server role without a certificate and key, or a verifying
-   *   client without `hostname`.
-   * @throws {TLSOptionsError} when PEM text in `options` cannot be used.
-   */
-  startTLS(options: ClientTLSOptions | ServerTLSOptions, startOptions?: StartTLSOptions): void {
-    if (this.#tls !== null || this.#switching) {
-      throw new InvalidStateError('TLS is already started on this connection');
-    }
-    const server = startOptions?.server ?? this.#server;
-    this.#switching = true;
-    try {
-      startTLSOn(this.#tlsHost(), options, startOptions, server, undefined, (layer) => {
-        this.#tls = layer;
-      });
-    } catch (e) {
-      this.#switching = false;
-      throw e;
-    }
-  }
-
-  /** What the TLS layer may use of this transport (made only for TLS connections). */
-  #tlsHost(): TLSHost {
-    return {
-      protocol: this.protocol,
-      clock: this.clock,
-      isConnected: () => this.connected,
-      isDisconnecting: () => this.disconnecting,
-      socket: () => this.getHandle(),
-      holdWrites: () => {
-        this.holdWrites();
-      },
-      replaceSocket: (next: TLSSocket) => {
-        this.#switching = false;
-        this.replaceSocket(next);
-      },
-      closeWithError: (reason) => {
-        this.closeWithError(reason);
-      },
-      callProtocol: (method, fn) => {
-        this.callProtocol(method, fn);
-      },
-    };
-  }
-
-  protected override lostReason(err: Error): Error {
-    const tls = this.#tls;
-    return tls === null ? super.lostReason(err) : tls.lostReason(err);
-  }
-
-  protected override peerClosed(): void {
-    // As on TCP: answer the peer's close_notify with ours, then close.
-    if (this.#tls === null) super.peerClosed();
-    else this.closeAfterWriteSide();
-  }
-
-  protected override endReason(): Error | null {
-    return this.#tls?.endReason() ?? null;
+  protected resetRaw(raw: Socket): void {
+    raw.destroy();
   }
 }
 
