@@ -6,6 +6,7 @@
  * @module
  */
 import type { EventEmitter } from 'node:events';
+import { Server as TLSServer, type TLSSocket } from 'node:tls';
 
 import type { IAddress } from '../../src/core/address.js';
 import { Deferred } from '../../src/core/defer.js';
@@ -93,6 +94,9 @@ export class NodeServerFactory extends Factory<WeftSocket['protocol']> {
       // Node's http.Server starts tracking connections in a 'listening' listener.
       server.emit('listening');
     }
+    if (server instanceof TLSServer) {
+      server.prependListener('secureConnection', showAddresses);
+    }
   }
 
   /** The hosted connections still open. */
@@ -157,4 +161,31 @@ export class NodeServerFactory extends Factory<WeftSocket['protocol']> {
     const closed = this.#closed;
     if (closed !== null && !closed.called && this.#sockets.size === 0) closed.callback(undefined);
   }
+}
+
+/** The Node internals a `TLSSocket` over a JavaScript stream keeps its addresses in. */
+interface TLSSocketInternals {
+  _peername?: object | null;
+  _sockname?: object | null;
+  readonly _handle?: { readonly _parentWrap?: { readonly stream?: unknown } } | null;
+}
+
+/**
+ * Gives a `TLSSocket` that Node layered over a hosted {@link WeftSocket}
+ * (an `https.Server` or `tls.Server` hosted on a plain weft port) the weft
+ * socket's addresses. Node's `TLSSocket` over a JavaScript stream has no
+ * handle that knows them, so `remoteAddress` (Express's `req.ip`) would be
+ * undefined; it reads them from `_peername`/`_sockname` when set. Nothing
+ * happens where Node's internals differ (the addresses stay unknown).
+ */
+function showAddresses(tlsSocket: TLSSocket): void {
+  const internals = tlsSocket as unknown as TLSSocketInternals;
+  const raw = internals._handle?._parentWrap?.stream;
+  if (!(raw instanceof WeftSocket)) return;
+  const peer = raw.remoteAddress;
+  if (peer !== undefined) {
+    internals._peername = { address: peer, family: raw.remoteFamily, port: raw.remotePort };
+  }
+  const host = raw.address();
+  if ('address' in host) internals._sockname = host;
 }

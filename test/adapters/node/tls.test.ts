@@ -82,6 +82,10 @@ function expressApp(): express.Express {
   app.get('/whoami', (req, res) => {
     res.json({ protocol: req.protocol, secure: req.secure, ip: req.ip ?? null });
   });
+  app.get('/addresses', (req, res) => {
+    const { remoteFamily, localAddress, localPort } = req.socket;
+    res.json({ remoteFamily, localAddress, localPort });
+  });
   return app;
 }
 
@@ -249,9 +253,21 @@ describe('NodeServerFactory with TLS', () => {
       ca: certs.ca,
       servername: 'localhost',
     });
-    // Node's TLSSocket over a JavaScript stream cannot see the addresses (its handle has no
-    // getpeername), so req.ip is unknown here; with listenSSL (above) it is the weft peer.
-    expect(JSON.parse(reply.body)).toEqual({ protocol: 'https', secure: true, ip: null });
+    // Node's TLSSocket over a JavaScript stream has no handle that knows the addresses: the
+    // factory gives it the WeftSocket's, so req.ip is the weft peer here too.
+    expect(JSON.parse(reply.body)).toEqual({ protocol: 'https', secure: true, ip: '127.0.0.1' });
+    const addresses = await fetchOver({
+      host: '127.0.0.1',
+      port: portOf(port.getHost()),
+      path: '/addresses',
+      ca: certs.ca,
+      servername: 'localhost',
+    });
+    expect(JSON.parse(addresses.body)).toEqual({
+      remoteFamily: 'IPv4',
+      localAddress: '127.0.0.1',
+      localPort: portOf(port.getHost()),
+    });
   });
 
   it("hosts Node's https.Server in memory: TLS both ways over an IOPump pair, verified", async () => {
