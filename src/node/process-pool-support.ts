@@ -49,6 +49,13 @@ export interface ProcessPoolOptions {
   readonly timeout?: number;
   /** Calls a child answers before it is replaced by a fresh one (Ampoule's `recycleAfter`). Default unbounded. */
   readonly maxCallsPerChild?: number;
+  /**
+   * Seconds a child may stay idle before it is retired (Ampoule's
+   * `maxIdle`), timed on `reactor`'s clock from the moment it went idle;
+   * never below `min` children. Default none: idle children stay (Ampoule's
+   * default is 20).
+   */
+  readonly maxIdle?: number;
   /** Seconds a retired child may take to exit after its stdin is closed, before SIGKILL. Default 10. */
   readonly exitGracePeriod?: number;
   /** Responders for commands the children call on the pool (Ampoule's `ampParent`). */

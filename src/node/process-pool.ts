@@ -18,6 +18,7 @@ import type { ArgumentsOf, Command, ResponseOf } from '../protocols/amp/command.
 import { CommandLocator } from '../protocols/amp/command-locator.js';
 import type { Responder } from '../protocols/amp/dispatcher.js';
 import { ChildReady } from './process-pool-child.js';
+import { IdleReaper } from './process-pool-idle.js';
 import {
   checkSizes,
   modulePath,
@@ -57,6 +58,8 @@ const log = new Logger('weft.process-pool');
  *   left; other calls are not affected.
  * - After `maxCallsPerChild` calls a child is retired (its stdin closed, so
  *   it exits) and a fresh one takes its place on demand.
+ * - A child idle for `maxIdle` seconds is retired too, as long as more than
+ *   `min` children are left (Ampoule's `maxIdle`).
  * - `cancel()` on a queued call's Deferred removes it from the queue. A
  *   running call fails with `CancelledError` at once; its child finishes
  *   it and the answer is dropped.
@@ -96,6 +99,7 @@ export class ProcessPool {
   readonly #live = new Set<Child>();
   readonly #idle: Child[] = [];
   readonly #queue: Job[] = [];
+  readonly #reaper: IdleReaper<Child>;
   #trigger: TriggerId | null = null;
   #stopping: Deferred<void> | null = null;
   #stopped = false;
@@ -113,6 +117,12 @@ export class ProcessPool {
     if (this.#timeout !== null && !(this.#timeout > 0)) throw new RangeError('timeout must be > 0');
     if (!(this.#maxCalls >= 1)) throw new RangeError('maxCallsPerChild must be >= 1');
     this.#reactor = options.reactor ?? defaultReactor;
+    this.#reaper = new IdleReaper<Child>(this.#reactor, options.maxIdle ?? null, {
+      canReap: () => this.#stopping === null && this.#live.size > this.#min,
+      reap: (child) => {
+        this.#retire(child);
+      },
+    });
     this.#argv = [
       process.execPath,
       ...(options.execArgv ?? []),
@@ -218,6 +228,7 @@ export class ProcessPool {
     this.#max = max;
     while (this.#live.size > max && this.#idle.length > 0) this.#retire(this.#idle.pop() as Child);
     this.#dispatch();
+    this.#reaper.sweep(); // children that outstayed maxIdle while the old min kept them
   }
 
   /**
@@ -249,11 +260,13 @@ export class ProcessPool {
       if (child === undefined) {
         if (this.#live.size >= this.#max) break;
         child = this.#spawn();
+      } else {
+        this.#reaper.forget(child);
       }
       this.#run(child, this.#queue.shift() as Job);
     }
     if (this.#stopping === null) {
-      while (this.#live.size < this.#min) this.#idle.push(this.#spawn());
+      while (this.#live.size < this.#min) this.#makeIdle(this.#spawn());
     }
     this.#drainIfDone();
   }
@@ -337,7 +350,7 @@ export class ProcessPool {
     if (!reusable || child.calls >= this.#maxCalls || this.#live.size > this.#max) {
       this.#retire(child);
     } else {
-      this.#idle.push(child);
+      this.#makeIdle(child);
     }
     if (!job.dropped && !job.deferred.called) {
       if (result instanceof Failure) job.deferred.errback(result);
@@ -346,9 +359,16 @@ export class ProcessPool {
     this.#dispatch();
   }
 
+  /** Puts `child` on the idle stack, timed for `maxIdle`. */
+  #makeIdle(child: Child): void {
+    this.#idle.push(child);
+    this.#reaper.idle(child);
+  }
+
   /** Takes `child` out of service and closes its stdin: it exits; SIGKILL after the grace period. */
   #retire(child: Child): void {
     this.#live.delete(child);
+    this.#reaper.forget(child);
     const at = this.#idle.indexOf(child);
     if (at >= 0) this.#idle.splice(at, 1);
     if (child.ended !== null) return;
@@ -378,6 +398,7 @@ export class ProcessPool {
     child.timer?.cancel();
     child.timer = null;
     const wasLive = this.#live.delete(child);
+    this.#reaper.forget(child);
     this.#children.delete(child);
     const at = this.#idle.indexOf(child);
     if (at >= 0) this.#idle.splice(at, 1);

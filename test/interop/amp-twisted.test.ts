@@ -105,6 +105,9 @@ describe('AMP interop with Twisted', () => {
       const nope = await outcome(amp.callRemote(Nope, {}));
       assert.instanceOf(nope.error, UnhandledCommand);
       assert.equal(nope.error.description, "Unhandled Command: b'Nope'");
+      // Twisted's amp_HELLO, found by its SimpleStringLocator fallback.
+      const hello = await amp.callRemoteString('hello', { hello: 'world' });
+      assert.equal(hello?.getString('hello'), 'world');
       amp.callRemote(Note, { text: 'first' });
       amp.callRemote(Note, { text: 'second' });
       assert.deepEqual(await amp.callRemote(GetNotes, {}), { notes: ['first', 'second'] });
@@ -175,6 +178,7 @@ describe('AMP interop with Twisted', () => {
       'ok echo 2 ',
       'ok declared error',
       'ok unknown command',
+      'ok string dispatch',
       'ok requiresAnswer false',
       'ok server calls back the client',
       'ok 200 calls in flight',

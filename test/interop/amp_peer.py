@@ -161,6 +161,10 @@ class Peer(amp.AMP):
     def switch_to_echo(self, greeting):
         return EchoProtocol()
 
+    def amp_HELLO(self, box):
+        # Low-level string dispatch: no Command, the raw box in and out.
+        return amp.Box(hello=box[b"hello"])
+
 
 def serve():
     log.startLogging(sys.stderr, setStdout=False)
@@ -196,6 +200,8 @@ def scenarios(port):
         check(False, "nope raised")
     except amp.UnhandledCommand as e:
         check("Nope" in str(e), "unknown command")
+    r = yield p.callRemoteString(b"hello", hello=b"world")
+    check(r[b"hello"] == b"world", "string dispatch")
     p.callRemote(Note, text="first")
     p.callRemote(Note, text="second")
     r = yield p.callRemote(GetNotes)

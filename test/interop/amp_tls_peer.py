@@ -4,7 +4,11 @@
         listen on 127.0.0.1, port 0; print "listening on <port>"; serve until SIGTERM.
         StartTLS is answered with <cert> (CA-signed), StartTLSSelfSigned with <self-cert>; both
         ask for no client certificate. Besides amp_peer.py's commands, WhoAmI answers the CN of
-        the client certificate, if any.
+        the client certificate, if any. InviteTLS(self_signed) makes this server the StartTLS
+        caller: it answers, then calls StartTLS on the weft client with <cert> (or <self-cert>)
+        and <ca> to verify the client's certificate, calls Double (held until the answer, then
+        sent over TLS) and prints "invited ok <cn>" with the client certificate's CN, or
+        "invited failed <error>".
     amp_tls_peer.py client <port> <ca> <cert> <key>
         connect to a weft AMP server, call StartTLS with <cert> as the client certificate and
         <ca> to verify the server; run calls over TLS; print "ok <scenario>" for each, then
@@ -14,7 +18,7 @@ The PEM files are made by the test with openssl; amp_peer.py holds the shared co
 """
 import sys
 
-from amp_peer import Back, Peer, Sum
+from amp_peer import Back, Double, Peer, Sum
 from twisted.internet import defer, endpoints, protocol, reactor, ssl
 from twisted.protocols import amp
 from twisted.python import log
@@ -26,6 +30,10 @@ class StartTLSSelfSigned(amp.StartTLS):
 
 class WhoAmI(amp.Command):
     response = [(b"cn", amp.Unicode())]
+
+
+class InviteTLS(amp.Command):
+    arguments = [(b"self_signed", amp.Boolean())]
 
 
 def read(path):
@@ -41,6 +49,7 @@ def peer_cn(transport):
 
 
 class TLSPeer(Peer):
+    authority = None
     certificate = None
     self_signed = None
 
@@ -56,9 +65,34 @@ class TLSPeer(Peer):
     def who_am_i(self):
         return {"cn": peer_cn(self.transport)}
 
+    @InviteTLS.responder
+    def invite_tls(self, self_signed):
+        reactor.callLater(0, self.initiate_tls, self_signed)
+        return {}
+
+    @defer.inlineCallbacks
+    def initiate_tls(self, self_signed):
+        try:
+            started = self.callRemote(
+                amp.StartTLS,
+                tls_localCertificate=self.self_signed if self_signed else self.certificate,
+                tls_verifyAuthorities=[self.authority],
+            )
+            held = self.callRemote(Double, x=21)
+            r = yield started
+            if r != {}:
+                raise AssertionError("StartTLS answered %r" % (r,))
+            r = yield held
+            if r != {"y": 42}:
+                raise AssertionError("Double answered %r" % (r,))
+            print("invited ok " + peer_cn(self.transport), flush=True)
+        except Exception as e:
+            print("invited failed %s: %s" % (type(e).__name__, e), flush=True)
+
 
 def serve(ca, cert, key, self_cert, self_key):
     log.startLogging(sys.stderr, setStdout=False)
+    TLSPeer.authority = ssl.Certificate.loadPEM(read(ca))
     TLSPeer.certificate = ssl.PrivateCertificate.loadPEM(read(cert) + read(key))
     TLSPeer.self_signed = ssl.PrivateCertificate.loadPEM(read(self_cert) + read(self_key))
     port = reactor.listenTCP(0, protocol.Factory.forProtocol(TLSPeer), interface="127.0.0.1")

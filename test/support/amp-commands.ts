@@ -4,6 +4,7 @@
 import { Protocol } from '../../src/core/protocol.js';
 import {
   AMP,
+  AmpBox,
   AmpDecimal,
   AmpList,
   BigInteger,
@@ -207,5 +208,10 @@ export class Peer extends Calculator {
     );
     this.respond(Echo, (args) => args);
     this.respond(SwitchToEcho, () => ({ protocol: new EchoProtocol() }));
+  }
+
+  /** Low-level string dispatch (amp_peer.py's amp_HELLO): the raw box in and out. */
+  amp_HELLO(box: AmpBox): AmpBox {
+    return AmpBox.of({ hello: box.get('hello') ?? '' });
   }
 }

@@ -21,13 +21,14 @@ import {
 import { ProtocolSwitched } from './errors.js';
 import type { SwitchProtocolFactory } from './protocol-switch.js';
 import { tlsOptions, type StartTLSValues } from './start-tls.js';
+import { locateStringResponder } from './string-locator.js';
 
 /** Options of {@link AMP}. */
 export interface AMPOptions extends BoxParserOptions {
   /**
    * Where received commands find their responders (default: the AMP itself,
-   * that is the responders registered with {@link AMP.respond}, then
-   * {@link AMP.locateResponder} if overridden).
+   * that is {@link AMP.locateResponder}: the responders registered with
+   * {@link AMP.respond}, then its `amp_NAME` methods).
    */
   readonly locator?: ResponderLocator;
 }
@@ -38,7 +39,10 @@ export interface AMPOptions extends BoxParserOptions {
  * on it. Both ends are the same class: either side may call the other.
  *
  * Subclass it and register responders in the constructor (a factory builds
- * one per connection), or build one and register on it.
+ * one per connection), or build one and register on it. As in Twisted, a
+ * command nobody registered a responder for falls back to a method named
+ * `amp_` + its name in upper case, which gets and returns raw boxes (see
+ * {@link SimpleStringLocator}).
  *
  * @example
  * ```ts
@@ -66,6 +70,8 @@ export class AMP<T extends ITransport = ITransport>
 {
   /** The request/response layer: outstanding calls, tags, dispatch. */
   readonly dispatcher: BoxDispatcher;
+  /** The prefix of raw responder method names (Twisted's `baseDispatchPrefix`): `amp_NAME`. */
+  baseDispatchPrefix = 'amp_';
   readonly #commands = new CommandLocator();
 
   constructor(options?: AMPOptions) {
@@ -161,9 +167,15 @@ export class AMP<T extends ITransport = ITransport>
 
   /**
    * The responder for the command `name`: the one registered with
-   * {@link AMP.respond}, if any. Override to add others (calling `super`).
+   * {@link AMP.respond} for exactly that name; failing that, this object's
+   * method `amp_` + `NAME` (Twisted's `SimpleStringLocator` fallback, see
+   * {@link locateStringResponder}); failing that, none (answered
+   * `UNHANDLED`). Override to add others (calling `super`).
    */
   locateResponder(name: string): Responder | undefined {
-    return this.#commands.locateResponder(name);
+    return (
+      this.#commands.locateResponder(name) ??
+      locateStringResponder(this, name, this.baseDispatchPrefix)
+    );
   }
 }

@@ -58,6 +58,8 @@ export type {
 } from './command.js';
 export { CommandLocator } from './command-locator.js';
 export type { TypedResponder } from './command-locator.js';
+export { locateStringResponder, SimpleStringLocator } from './string-locator.js';
+export type { BoxResponderMethod } from './string-locator.js';
 export { dateTimeFromDate, dateTimeToDate, DateTime } from './date-time.js';
 export type { AmpDateTime } from './date-time.js';
 export { AmpDecimal, Decimal } from './decimal.js';
