@@ -53,12 +53,7 @@ export abstract class TLSStreamTransport extends StreamTransport implements ISta
   protected resetSocket(socket: Socket): void {
     const tls = this.#tls;
     if (tls === null) this.resetRaw(socket);
-    else {
-      // A TLS socket cannot reset; the one under it can.
-      tls.reset((raw) => {
-        this.resetRaw(raw);
-      });
-    }
+    else tls.reset(); // a TLS socket cannot reset itself: TLSLayer resets the TCP connection under it
   }
 
   /** The ALPN protocol both ends agreed on, or `null` (none, no TLS, or the handshake is not done). */
