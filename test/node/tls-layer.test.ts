@@ -1,18 +1,32 @@
-// The TLS handshake timeout on the reactor's clock: a TLS port made with a Clock as its clock
-// (real sockets, deterministic time), whose peer connects over TCP and never speaks TLS.
+// The TLS layer of a connection: the handshake timeout on the reactor's clock (a TLS port made
+// with a Clock as its clock, real sockets, deterministic time, a peer that never speaks TLS), and
+// abortConnection() over TLS, a reset of the TCP connection under it, even from handshakeCompleted.
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 
 import { describe, expect, it, onTestFinished } from 'vitest';
 
-import { TimeoutError, TLSHandshakeTimeoutError, TLSOptionsError } from '../../src/core/index.js';
+import {
+  ConnectionAborted,
+  ConnectionDone,
+  ConnectionLost,
+  TimeoutError,
+  TLSHandshakeTimeoutError,
+  TLSOptionsError,
+} from '../../src/core/index.js';
 import type { IListeningPort, ServerTLSOptions } from '../../src/core/index.js';
 import type { Selectable } from '../../src/node/index.js';
 import { listenSSL } from '../../src/node/tls.js';
 import { Clock } from '../../src/testing/index.js';
 import type { TestCertificates } from '../support/tls-certs.js';
 import { testCertificates } from '../support/tls-certs.js';
-import { nextTurn, portNumber, RecordingFactory } from './socket-helpers.js';
+import {
+  freshReactor,
+  nextTurn,
+  portNumber,
+  RecordingClientFactory,
+  RecordingFactory,
+} from './socket-helpers.js';
 import { TLSRecorder } from './tls-helpers.js';
 
 let certs: TestCertificates;
@@ -97,5 +111,49 @@ describe('TLS handshake timeout', () => {
         await d;
       })(),
     ).rejects.toBeInstanceOf(TLSOptionsError);
+  });
+});
+
+/** Aborts its connection as soon as the TLS handshake completes. */
+class AbortOnHandshake extends TLSRecorder {
+  override handshakeCompleted(): void {
+    super.handshakeCompleted();
+    this.transport.abortConnection();
+  }
+}
+
+/** A listenSSL port on 127.0.0.1 and a connectSSL client, with the given protocols; both made. */
+async function tlsConnection(
+  Server: new () => TLSRecorder,
+  Client: new () => TLSRecorder,
+): Promise<{ server: TLSRecorder; client: TLSRecorder }> {
+  const reactor = freshReactor();
+  const serverFactory = new RecordingFactory(Server);
+  const port = await reactor.listenSSL(0, serverFactory, certs.server, { interface: '127.0.0.1' });
+  onTestFinished(() => port.stopListening());
+  const clientFactory = new RecordingClientFactory(Client);
+  reactor.connectSSL('127.0.0.1', portNumber(port), clientFactory, { trustRoot: certs.ca });
+  const [server, client] = await Promise.all([serverFactory.connection(0), clientFactory.made]);
+  return { server, client };
+}
+
+describe('abortConnection over TLS', () => {
+  // Node runs the handshake-completed callback inside OpenSSL's read: freeing the TLS state there
+  // (as closing the TCP socket first, then the TLS socket, did) crashed the process.
+  it('resets the connection when the server aborts from handshakeCompleted: the client gets ConnectionLost', async () => {
+    await ready;
+    const { server, client } = await tlsConnection(AbortOnHandshake, TLSRecorder);
+    expect((await server.lost).value).toBeInstanceOf(ConnectionAborted);
+    const reason = (await client.lost).value;
+    expect(reason).toBeInstanceOf(ConnectionLost);
+    expect(reason).not.toBeInstanceOf(ConnectionDone);
+  });
+
+  it('resets the connection when the client aborts from handshakeCompleted: the server does not see a clean close', async () => {
+    await ready;
+    const { server, client } = await tlsConnection(TLSRecorder, AbortOnHandshake);
+    expect((await client.lost).value).toBeInstanceOf(ConnectionAborted);
+    // Mid-handshake for the server (TLSHandshakeError) or just after it (ConnectionLost).
+    expect((await server.lost).value).not.toBeInstanceOf(ConnectionDone);
   });
 });

@@ -21,8 +21,9 @@ import {
   WeftSocket,
 } from '../../../adapters/node/index.js';
 import type { IPv4Address, IPv6Address } from '../../../src/core/address.js';
-import { ConnectionDone } from '../../../src/core/errors.js';
+import { ConnectionAborted, ConnectionDone } from '../../../src/core/errors.js';
 import type { Failure } from '../../../src/core/failure.js';
+import type { IStreamTransport } from '../../../src/core/interfaces/index.js';
 import { Factory, Protocol } from '../../../src/core/protocol.js';
 import { NodeReactor } from '../../../src/node/reactor.js';
 import { connectedServerAndClient } from '../../../src/testing/iosim.js';
@@ -124,6 +125,37 @@ describe('adoptServer with a native tls.Server', () => {
     await closed;
     expect(errors).toEqual(['ECONNRESET']);
   });
+  it("resets the connection when the protocol aborts from connectionMade, inside 'secureConnection'", async () => {
+    // Node emits 'secureConnection' from within OpenSSL's read; an abort there used to free the TLS
+    // state before OpenSSL returned, and crash the process.
+    const certs = await testCertificates();
+    const server = createTLSServer({
+      key: certs.server.privateKey,
+      cert: certs.server.certificate,
+    });
+    const lost: Failure[] = [];
+    class AbortAtOnce extends Protocol<IStreamTransport> {
+      override connectionMade(): void {
+        this.transport.abortConnection();
+      }
+      override connectionLost(reason: Failure): void {
+        lost.push(reason);
+      }
+    }
+    const factory = Factory.forProtocol(AbortAtOnce);
+    factory.noisy = false;
+    using _adopted = adoptServer(server, factory);
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+    const { port } = server.address() as AddressInfo;
+    const client = tlsConnect({ host: '127.0.0.1', port, ca: certs.ca, servername: 'localhost' });
+    const errors: string[] = [];
+    client.on('error', (e: NodeJS.ErrnoException) => errors.push(e.code ?? e.name));
+    await new Promise((resolve) => client.once('close', resolve));
+    expect(errors).toEqual(['ECONNRESET']);
+    expect(lost.map((r) => r.value)).toEqual([expect.any(ConnectionAborted)]);
+  });
 });
 
 describe('transportFromStream over a TLSSocket', () => {
@@ -157,6 +189,42 @@ describe('transportFromStream over a TLSSocket', () => {
       expect(portOf(transport.getPeer())).toBe(port);
     });
     expect((await lost).value).toBeInstanceOf(ConnectionDone);
+  });
+
+  it('resets the TCP connection of a tls.connect socket on abortConnection(): the server sees ECONNRESET', async () => {
+    const certs = await testCertificates();
+    const serverErrors: string[] = [];
+    let serverClosed: Promise<unknown> | undefined;
+    const server = createTLSServer(
+      { key: certs.server.privateKey, cert: certs.server.certificate },
+      (socket) => {
+        socket.on('error', (e: NodeJS.ErrnoException) => serverErrors.push(e.code ?? e.name));
+        serverClosed = new Promise((resolve) => socket.once('close', resolve));
+        socket.write('hello'); // after the session tickets: the client aborts once all is read
+      },
+    );
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+    const { port } = server.address() as AddressInfo;
+    const secure = tlsConnect({ host: '127.0.0.1', port, ca: certs.ca, servername: 'localhost' });
+    await once(secure, 'secureConnect');
+    const lost = new Promise<Failure>((resolve) => {
+      transportFromStream(
+        secure,
+        new (class extends Protocol<IStreamTransport> {
+          override dataReceived(): void {
+            this.transport.abortConnection();
+          }
+          override connectionLost(reason: Failure): void {
+            resolve(reason);
+          }
+        })(),
+      );
+    });
+    expect((await lost).value).toBeInstanceOf(ConnectionAborted);
+    await serverClosed;
+    expect(serverErrors).toEqual(['ECONNRESET']);
   });
 });
 
