@@ -144,6 +144,11 @@ export class DuplexTransport<D extends Duplex = Duplex> extends StreamTransport<
     return this.#host;
   }
 
+  /** Over TLS, a close waits for the peer's end of stream, reading, so as not to reset it. */
+  protected override drainsBeforeClose(): boolean {
+    return this.getHandle() instanceof TLSSocket;
+  }
+
   protected resetSocket(duplex: D): void {
     // A TLS socket cannot reset (its handle is not TCP: Node throws ERR_INVALID_HANDLE_TYPE), but
     // closing the TCP connection under it can be made a reset. Its 'close' comes on a later turn.

@@ -151,6 +151,10 @@ export abstract class TLSStreamTransport extends StreamTransport implements ISta
     else this.closeAfterWriteSide();
   }
 
+  protected override drainsBeforeClose(): boolean {
+    return this.#tls !== null;
+  }
+
   protected override endReason(): Error | null {
     return this.#tls?.endReason() ?? null;
   }

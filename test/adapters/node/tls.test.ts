@@ -41,6 +41,25 @@ class Echo extends Protocol {
   }
 }
 
+/** Writes 1 MiB at connectionMade, then closes; `onLost` gets the connectionLost reason. */
+class WriteThenClose extends Protocol {
+  readonly #onLost: (reason: Failure) => void;
+
+  constructor(onLost: (reason: Failure) => void) {
+    super();
+    this.#onLost = onLost;
+  }
+
+  override connectionMade(): void {
+    const chunk = new Uint8Array(4096).fill(7);
+    for (let sent = 0; sent < 1024 * 1024; sent += chunk.length) this.transport.write(chunk);
+    this.transport.loseConnection();
+  }
+  override connectionLost(reason: Failure): void {
+    this.#onLost(reason);
+  }
+}
+
 /** One HTTPS request, resolving with the whole response. */
 function fetchOver(options: RequestOptions): Promise<Reply> {
   return new Promise((resolve, reject) => {
@@ -225,6 +244,50 @@ describe('transportFromStream over a TLSSocket', () => {
     expect((await lost).value).toBeInstanceOf(ConnectionAborted);
     await serverClosed;
     expect(serverErrors).toEqual(['ECONNRESET']);
+  });
+
+  it('delivers 1 MiB written just after secureConnect, then closes cleanly on both ends', async () => {
+    // The server's session tickets arrive after 'secureConnect': closing with them unread used to
+    // reset the connection, and the server lost what it had not read yet.
+    const certs = await testCertificates();
+    let received = 0;
+    let clientLost: Promise<Failure> | undefined;
+    const serverLost = new Promise<Failure>((resolve) => {
+      const server = createTLSServer(
+        { key: certs.server.privateKey, cert: certs.server.certificate },
+        (socket) => {
+          transportFromStream(
+            socket,
+            new (class extends Protocol {
+              override dataReceived(data: Uint8Array): void {
+                received += data.length;
+              }
+              override connectionLost(reason: Failure): void {
+                resolve(reason);
+              }
+            })(),
+          );
+        },
+      );
+      cleanups.push(() => new Promise((done) => server.close(done)));
+      server.listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as AddressInfo;
+        const secure = tlsConnect({
+          host: '127.0.0.1',
+          port,
+          ca: certs.ca,
+          servername: 'localhost',
+        });
+        secure.once('secureConnect', () => {
+          clientLost = new Promise((resolveClient) => {
+            transportFromStream(secure, new WriteThenClose(resolveClient));
+          });
+        });
+      });
+    });
+    expect((await serverLost).value).toBeInstanceOf(ConnectionDone);
+    expect(received).toBe(1024 * 1024);
+    expect((await clientLost)?.value).toBeInstanceOf(ConnectionDone);
   });
 });
 
