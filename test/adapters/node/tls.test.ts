@@ -8,8 +8,13 @@ import type { RequestOptions } from 'node:https';
 import { createServer as createHttpsServer, request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { connect as netConnect } from 'node:net';
-import type { TLSSocket } from 'node:tls';
-import { connect as tlsConnect, createServer as createTLSServer } from 'node:tls';
+import { duplexPair } from 'node:stream';
+import {
+  connect as tlsConnect,
+  createSecureContext,
+  createServer as createTLSServer,
+  TLSSocket,
+} from 'node:tls';
 
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -288,6 +293,35 @@ describe('transportFromStream over a TLSSocket', () => {
     expect((await serverLost).value).toBeInstanceOf(ConnectionDone);
     expect(received).toBe(1024 * 1024);
     expect((await clientLost)?.value).toBeInstanceOf(ConnectionDone);
+  });
+
+  it('aborts a TLSSocket over a JavaScript stream (no TCP handle under it) by destroying it', async () => {
+    const certs = await testCertificates();
+    const [near, far] = duplexPair();
+    const server = new TLSSocket(far, {
+      isServer: true,
+      secureContext: createSecureContext({
+        key: certs.server.privateKey,
+        cert: certs.server.certificate,
+      }),
+    });
+    server.on('error', () => undefined);
+    cleanups.push(() => server.destroy());
+    const secure = tlsConnect({ socket: near, ca: certs.ca, servername: 'localhost' });
+    await once(secure, 'secureConnect');
+    const lost = new Promise<Failure>((resolve) => {
+      const transport = transportFromStream(
+        secure,
+        new (class extends Protocol {
+          override connectionLost(reason: Failure): void {
+            resolve(reason);
+          }
+        })(),
+      );
+      transport.abortConnection();
+    });
+    expect((await lost).value).toBeInstanceOf(ConnectionAborted);
+    expect(secure.destroyed).toBe(true);
   });
 });
 
