@@ -258,6 +258,8 @@ export const weftSocketTLSPairs: MakePair = async <S extends Peer, C extends Pee
     () => connected(server, client),
     'both ends of a WeftSocket chain are connected',
   );
+  // A WeftSocket connects at the TCP connection, before the handshake: a close before it is done
+  // is a failed handshake for the peer (TLSHandshakeError, a ConnectionLost), not ConnectionDone.
   await turnsUntil(
     () => sockets.length === 2 && sockets.every((s) => handshakeDone(s.transport)),
     'both TLS handshakes are done',
