@@ -18,6 +18,7 @@ import type { IReactorCore, IReactorTime } from '../../src/core/interfaces/react
 import type { Selectable, SocketContext } from '../../src/node/stream-transport.js';
 import { StreamTransport } from '../../src/node/stream-transport.js';
 import { reactor as defaultReactor } from '../../src/node/reactor.js';
+import { resetOnClose } from '../../src/node/tls-socket.js';
 
 /**
  * The address of one end of a stream that has none of its own (a pipe, an
@@ -104,9 +105,8 @@ interface SocketLike {
  * - Closing: `loseConnection()` → `duplex.end()` after the buffer, then
  *   `destroy()`; `loseWriteConnection()` → `end()` alone;
  *   `abortConnection()` → `destroy()` (`resetAndDestroy()` on a TCP socket;
- *   on a `TLSSocket`, a reset of the TCP socket under it when the TLS
- *   socket was layered over one, as a `tls.Server`'s and
- *   `tls.connect({ socket })`'s are).
+ *   on a `TLSSocket`, a reset of the TCP connection under it, without
+ *   close_notify, whether it is a `tls.Server`'s or `tls.connect`'s).
  * - The stream ending → `readConnectionLost()` (half-closeable protocols) or
  *   a clean close; `'error'` → `connectionLost(ConnectionLost)` with the
  *   stream error's `code` and the error as `cause`; `'close'` →
@@ -144,18 +144,17 @@ export class DuplexTransport<D extends Duplex = Duplex> extends StreamTransport<
     return this.#host;
   }
 
+  /** Over TLS, a close waits for the peer's end of stream, reading, so as not to reset it. */
+  protected override drainsBeforeClose(): boolean {
+    return this.getHandle() instanceof TLSSocket;
+  }
+
   protected resetSocket(duplex: D): void {
-    // A TLS socket cannot reset (its handle is not TCP: Node throws ERR_INVALID_HANDLE_TYPE); the
-    // TCP socket under it can, when there is one. Destroying the TLS socket in the same turn would
-    // report its 'close' synchronously, and connectionLost must come later.
+    // A TLS socket cannot reset (its handle is not TCP: Node throws ERR_INVALID_HANDLE_TYPE), but
+    // closing the TCP connection under it can be made a reset. Its 'close' comes on a later turn.
     if (duplex instanceof TLSSocket) {
-      const raw = (duplex as { _parent?: unknown })._parent;
-      if (raw instanceof Socket && !(raw instanceof TLSSocket) && !raw.destroyed) {
-        raw.resetAndDestroy();
-        process.nextTick(destroyLater, duplex);
-      } else {
-        duplex.destroy(new ConnectionAborted());
-      }
+      if (resetOnClose(duplex)) duplex.destroy();
+      else duplex.destroy(new ConnectionAborted());
       return;
     }
     // A TCP socket (or a WeftSocket) can reset; any other stream is destroyed with an error, so
@@ -170,10 +169,6 @@ export class DuplexTransport<D extends Duplex = Duplex> extends StreamTransport<
       duplex.destroy(new ConnectionAborted());
     }
   }
-}
-
-function destroyLater(stream: Duplex): void {
-  stream.destroy();
 }
 
 /**

@@ -8,7 +8,8 @@
  *   loseConnection() ──────► CLOSE_FULL ─┐
  *   loseWriteConnection() ─► CLOSE_WRITE ┴─► end of turn, once no producer is registered and
  *                                          no write is held: socket.end()
- *                                            └─► 'finish' ─► destroy() (FULL)
+ *                                            └─► 'finish' ─► destroy() (FULL; over TLS, once the
+ *                                                          peer's end is read: closeWhenWritten)
  *                                                          or writeConnectionLost() (WRITE)
  *   abortConnection(), closeWith() ─────────► destroy()
  *   every path ─► 'close' ─► connectionLost(first reason known), exactly once
@@ -21,6 +22,7 @@ import type { Duplex } from 'node:stream';
 import { ConnectionAborted, ConnectionDone, ConnectionLost } from '../core/errors.js';
 import { Failure } from '../core/failure.js';
 import type { IPullProducer, IPushProducer } from '../core/interfaces/producer.js';
+import type { IDelayedCall } from '../core/interfaces/reactor.js';
 import { isHalfCloseableProtocol } from '../core/interfaces/protocol.js';
 import { Logger } from '../core/logger.js';
 import type { SocketContext } from './socket-context.js';
@@ -51,6 +53,12 @@ export interface CloseState {
   closeRequest: CloseRequest;
   /** Whether a close is queued for the end of this turn. */
   closeScheduled: boolean;
+  /**
+   * TLS: our side is closed (close_notify sent) and what the peer still sends is read and dropped
+   * until its end of stream, so that closing does not reset the connection (see
+   * {@link closeWhenWritten}); the bound on that wait, while it runs.
+   */
+  draining: IDelayedCall | null;
 }
 
 /** A fresh {@link CloseState}: not connected yet, nothing asked. */
@@ -63,6 +71,7 @@ export function newCloseState(): CloseState {
     aborting: false,
     closeRequest: CLOSE_NONE,
     closeScheduled: false,
+    draining: null,
   };
 }
 
@@ -87,6 +96,8 @@ export interface StreamTransportAccess {
   endReason(t: AnyTransport): Error | null;
   peerClosed(t: AnyTransport): void;
   resetSocket(t: AnyTransport, socket: Duplex): void;
+  /** Whether a full close waits for the peer's end of stream, reading (TLS). */
+  drainsBeforeClose(t: AnyTransport): boolean;
 }
 
 let access!: StreamTransportAccess;
@@ -104,6 +115,7 @@ type OwnedSocket = Duplex & { [kTransport]: AnyTransport };
 
 function onData(this: Duplex, chunk: Buffer): void {
   const t = (this as OwnedSocket)[kTransport];
+  if (access.close(t).draining !== null) return; // closed on our side: dropped, unread by the protocol
   try {
     t.protocol.dataReceived(chunk);
   } catch (e) {
@@ -223,8 +235,8 @@ export function closeAfterWriteSide(t: AnyTransport): void {
   access.closeWrites(t);
   state.closeRequest = CLOSE_FULL;
   socket.pause();
-  // 'finish' then destroys (CLOSE_FULL); a write side already shut is not shut again.
-  if (socket.writableFinished) socket.destroy();
+  // 'finish' then closes (CLOSE_FULL); a write side already shut is not shut again.
+  if (socket.writableFinished) closeWhenWritten(t);
   else socket.end();
 }
 
@@ -260,10 +272,41 @@ function applyCloseRequest(t: AnyTransport): void {
   if (state.lost || access.producer(t) !== null || access.holding(t) || socket.destroyed) return;
   access.closeWrites(t);
   if (state.closeRequest === CLOSE_FULL && socket.writableFinished) {
-    socket.destroy(); // the write side was already shut by loseWriteConnection
+    closeWhenWritten(t); // the write side was already shut by loseWriteConnection
   } else if (!socket.writableEnded) {
     socket.end(); // FIN after the buffer; 'finish' then destroys (full) or reports (half)
   }
+}
+
+/**
+ * Seconds a TLS connection closed on our side waits for the peer's end of
+ * stream before it is closed anyway.
+ */
+export const TLS_CLOSE_WAIT = 10;
+
+/**
+ * Our write side is shut and a full close was asked: closes the socket. Over
+ * TLS, first reads (and drops) what the peer still sends until its end of
+ * stream, for at most {@link TLS_CLOSE_WAIT} seconds. Closing a socket with
+ * bytes unread resets the connection, and the peer then loses what it had
+ * not read yet, our last writes included; a TLS peer always sends something
+ * the protocol never reads (TLS 1.3 session tickets, its close_notify), and
+ * may do so just as we close. The close is clean from here
+ * (`ConnectionDone`), whatever the peer does next.
+ */
+function closeWhenWritten(t: AnyTransport): void {
+  const socket = access.socket(t);
+  const state = access.close(t);
+  if (state.draining !== null) return;
+  if (!access.drainsBeforeClose(t) || socket.readableEnded || socket.destroyed) {
+    socket.destroy();
+    return;
+  }
+  state.reason ??= new Failure(new ConnectionDone());
+  state.draining = access.context(t).reactor.callLater(TLS_CLOSE_WAIT, () => {
+    socket.destroy();
+  });
+  socket.resume();
 }
 
 // ----- what the socket reports
@@ -271,7 +314,7 @@ function applyCloseRequest(t: AnyTransport): void {
 function writeFinished(t: AnyTransport): void {
   // 'finish' always comes before 'close', so the connection is not lost yet.
   if (access.close(t).closeRequest === CLOSE_FULL) {
-    access.socket(t).destroy();
+    closeWhenWritten(t);
     return;
   }
   const protocol = t.protocol;
@@ -285,7 +328,12 @@ function writeFinished(t: AnyTransport): void {
 }
 
 function readEnded(t: AnyTransport): void {
-  if (access.close(t).disconnecting) return;
+  const state = access.close(t);
+  if (state.draining !== null) {
+    access.socket(t).destroy(); // the peer's end came: both sides are closed
+    return;
+  }
+  if (state.disconnecting) return;
   const early = access.endReason(t);
   if (early !== null) {
     closeWith(t, new Failure(early));
@@ -309,6 +357,7 @@ function connectionLost(t: AnyTransport, reason: Failure): void {
   if (state.lost) return;
   state.lost = true;
   state.connected = false;
+  if (state.draining?.active() === true) state.draining.cancel();
   state.disconnecting = true;
   access.closeWrites(t);
   access.context(t).selectables.delete(t);

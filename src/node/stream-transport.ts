@@ -140,6 +140,7 @@ export abstract class StreamTransport<S extends Duplex = Socket>
       resetSocket: (t, socket) => {
         t.resetSocket(socket);
       },
+      drainsBeforeClose: (t) => t.drainsBeforeClose(),
     });
   }
 
@@ -393,6 +394,15 @@ export abstract class StreamTransport<S extends Duplex = Socket>
    */
   protected endReason(): Error | null {
     return null;
+  }
+
+  /**
+   * Whether a full close, once our side is shut, reads (and drops) what the
+   * peer still sends until its end of stream before closing the socket, as
+   * TLS needs (see `closeWhenWritten` in `stream-close.ts`); TCP: `false`.
+   */
+  protected drainsBeforeClose(): boolean {
+    return false;
   }
 
   /**

@@ -22,7 +22,13 @@ import { TLSHandshakeError, TLSHandshakeTimeoutError } from '../core/tls-errors.
 import { tlsErrorFrom } from './tls-errors.js';
 import type { ClientTLSContext, ServerTLSContext } from './tls-options.js';
 import { clientContext, handshakeTimeoutOf, serverContext } from './tls-options.js';
-import { clientCertificateError, peerCertificateOf, wrapClient, wrapServer } from './tls-socket.js';
+import {
+  clientCertificateError,
+  peerCertificateOf,
+  resetOnClose,
+  wrapClient,
+  wrapServer,
+} from './tls-socket.js';
 
 /**
  * What a transport lends its TLS layer: its protocol and state, and its
@@ -43,10 +49,6 @@ export interface TLSHost {
 }
 
 const EMPTY = new Uint8Array(0);
-
-function destroyLater(socket: Socket): void {
-  socket.destroy();
-}
 
 /** Calls `then` once everything written to `socket` so far has been handed to the OS. */
 function afterFlush(socket: Socket, then: () => void): void {
@@ -138,14 +140,14 @@ export class TLSLayer {
   }
 
   /**
-   * Closes at once for `abortConnection`: `closeRaw` closes the socket
-   * underneath (with a reset, on TCP). Destroying the TLS socket in the same
-   * turn would report its 'close' synchronously, and `connectionLost` must
-   * come later.
+   * Closes at once for `abortConnection`: the TCP connection under TLS with
+   * a reset (see {@link resetOnClose}; other sockets are closed), without
+   * close_notify. The socket's `'close'`, hence `connectionLost`, comes on a
+   * later turn.
    */
-  reset(closeRaw: (raw: Socket) => void): void {
-    closeRaw(this.raw);
-    process.nextTick(destroyLater, this.socket);
+  reset(): void {
+    resetOnClose(this.socket);
+    this.socket.destroy();
   }
 }
 

@@ -110,6 +110,58 @@ export function clientCertificateError(
   return err === null ? null : tlsErrorFrom(err, false);
 }
 
+/** The native handles under a `TLSSocket` that a reset needs (Node internals, checked before use). */
+interface TLSHandleInternals {
+  _handle?: { _parent?: unknown } | null;
+}
+
+/** A native TCP handle (`TCPWrap`): `reset` closes it with an RST, returning a libuv error code. */
+interface TCPHandle {
+  reset(callback: () => void): number;
+  close(callback?: () => void): void;
+}
+
+function noop(): void {
+  // nothing to do once the handle is closed
+}
+
+function isTCPHandle(value: unknown): value is TCPHandle {
+  const handle = value as Partial<TCPHandle> | null;
+  return (
+    typeof handle === 'object' &&
+    handle !== null &&
+    typeof handle.reset === 'function' &&
+    typeof handle.close === 'function'
+  );
+}
+
+/**
+ * Makes the close of the TCP connection under `socket` a reset (RST): the
+ * close that follows `socket.destroy()`, whether the TLS socket owns the
+ * TCP handle (`tls.connect` without a socket) or runs over a `net.Socket`
+ * (a `tls.Server`'s sockets, `new TLSSocket(raw)`). Returns `false`, doing
+ * nothing, when there is no TCP handle under it (a UNIX socket, a
+ * JavaScript stream). Where the reset is refused (libuv refuses while a
+ * TCP shutdown is pending), the connection is closed normally.
+ *
+ * Abort a TLS connection with this and then `socket.destroy()`, never by
+ * destroying the socket underneath first: the TLS socket would then free
+ * its OpenSSL state at once, and when that happens within OpenSSL's own
+ * call (an abort from a handshake-completed callback, which Node runs
+ * inside `SSL_read`) the process crashes. Destroying the TLS socket first
+ * frees that state only once the TCP handle has closed, on a later turn.
+ */
+export function resetOnClose(socket: TLSSocket): boolean {
+  const tcp = (socket as unknown as TLSHandleInternals)._handle?._parent;
+  if (!isTCPHandle(tcp)) return false;
+  const reset = tcp.reset.bind(tcp);
+  const close = tcp.close.bind(tcp);
+  tcp.close = (callback) => {
+    if (reset(callback ?? noop) !== 0) close(callback);
+  };
+  return true;
+}
+
 type NameFields = Readonly<Record<string, string | readonly string[]>>;
 
 function fieldsOf(fields: object | undefined): NameFields {

@@ -53,12 +53,7 @@ export abstract class TLSStreamTransport extends StreamTransport implements ISta
   protected resetSocket(socket: Socket): void {
     const tls = this.#tls;
     if (tls === null) this.resetRaw(socket);
-    else {
-      // A TLS socket cannot reset; the one under it can.
-      tls.reset((raw) => {
-        this.resetRaw(raw);
-      });
-    }
+    else tls.reset(); // a TLS socket cannot reset itself: TLSLayer resets the TCP connection under it
   }
 
   /** The ALPN protocol both ends agreed on, or `null` (none, no TLS, or the handshake is not done). */
@@ -154,6 +149,10 @@ export abstract class TLSStreamTransport extends StreamTransport implements ISta
     // As Twisted's TLS: answer the peer's close_notify with ours, then close.
     if (this.#tls === null) super.peerClosed();
     else this.closeAfterWriteSide();
+  }
+
+  protected override drainsBeforeClose(): boolean {
+    return this.#tls !== null;
   }
 
   protected override endReason(): Error | null {

@@ -1,18 +1,36 @@
-// The TLS handshake timeout on the reactor's clock: a TLS port made with a Clock as its clock
-// (real sockets, deterministic time), whose peer connects over TCP and never speaks TLS.
+// The TLS layer of a connection: the handshake timeout on the reactor's clock (a TLS port made
+// with a Clock as its clock, real sockets, deterministic time, a peer that never speaks TLS), and
+// closing over TLS: abortConnection() resets the TCP connection under it, even from
+// handshakeCompleted; loseConnection() reads what the peer still sends until its end (bounded).
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
+import type { ConnectionOptions } from 'node:tls';
+import { connect as tlsConnect } from 'node:tls';
 
 import { describe, expect, it, onTestFinished } from 'vitest';
 
-import { TimeoutError, TLSHandshakeTimeoutError, TLSOptionsError } from '../../src/core/index.js';
+import {
+  ConnectionAborted,
+  ConnectionDone,
+  ConnectionLost,
+  TimeoutError,
+  TLSHandshakeTimeoutError,
+  TLSOptionsError,
+} from '../../src/core/index.js';
 import type { IListeningPort, ServerTLSOptions } from '../../src/core/index.js';
 import type { Selectable } from '../../src/node/index.js';
+import { TLS_CLOSE_WAIT } from '../../src/node/stream-close.js';
 import { listenSSL } from '../../src/node/tls.js';
 import { Clock } from '../../src/testing/index.js';
 import type { TestCertificates } from '../support/tls-certs.js';
 import { testCertificates } from '../support/tls-certs.js';
-import { nextTurn, portNumber, RecordingFactory } from './socket-helpers.js';
+import {
+  freshReactor,
+  nextTurn,
+  portNumber,
+  RecordingClientFactory,
+  RecordingFactory,
+} from './socket-helpers.js';
 import { TLSRecorder } from './tls-helpers.js';
 
 let certs: TestCertificates;
@@ -97,5 +115,105 @@ describe('TLS handshake timeout', () => {
         await d;
       })(),
     ).rejects.toBeInstanceOf(TLSOptionsError);
+  });
+});
+
+/** Aborts its connection as soon as the TLS handshake completes. */
+class AbortOnHandshake extends TLSRecorder {
+  override handshakeCompleted(): void {
+    super.handshakeCompleted();
+    this.transport.abortConnection();
+  }
+}
+
+/** A listenSSL port on 127.0.0.1 and a connectSSL client, with the given protocols; both made. */
+async function tlsConnection(
+  Server: new () => TLSRecorder,
+  Client: new () => TLSRecorder,
+): Promise<{ server: TLSRecorder; client: TLSRecorder }> {
+  const reactor = freshReactor();
+  const serverFactory = new RecordingFactory(Server);
+  const port = await reactor.listenSSL(0, serverFactory, certs.server, { interface: '127.0.0.1' });
+  onTestFinished(() => port.stopListening());
+  const clientFactory = new RecordingClientFactory(Client);
+  reactor.connectSSL('127.0.0.1', portNumber(port), clientFactory, { trustRoot: certs.ca });
+  const [server, client] = await Promise.all([serverFactory.connection(0), clientFactory.made]);
+  return { server, client };
+}
+
+describe('abortConnection over TLS', () => {
+  // Node runs the handshake-completed callback inside OpenSSL's read: freeing the TLS state there
+  // (as closing the TCP socket first, then the TLS socket, did) crashed the process.
+  it('resets the connection when the server aborts from handshakeCompleted: the client gets ConnectionLost', async () => {
+    await ready;
+    const { server, client } = await tlsConnection(AbortOnHandshake, TLSRecorder);
+    expect((await server.lost).value).toBeInstanceOf(ConnectionAborted);
+    const reason = (await client.lost).value;
+    expect(reason).toBeInstanceOf(ConnectionLost);
+    expect(reason).not.toBeInstanceOf(ConnectionDone);
+  });
+
+  it('resets the connection when the client aborts from handshakeCompleted: the server does not see a clean close', async () => {
+    await ready;
+    const { server, client } = await tlsConnection(TLSRecorder, AbortOnHandshake);
+    expect((await client.lost).value).toBeInstanceOf(ConnectionAborted);
+    // Mid-handshake for the server (TLSHandshakeError) or just after it (ConnectionLost).
+    expect((await server.lost).value).not.toBeInstanceOf(ConnectionDone);
+  });
+});
+
+/** Writes 1 MiB as soon as the handshake completes, then closes. */
+class WriteThenClose extends TLSRecorder {
+  override handshakeCompleted(): void {
+    super.handshakeCompleted();
+    const chunk = new Uint8Array(4096).fill(7);
+    for (let sent = 0; sent < 1024 * 1024; sent += chunk.length) this.transport.write(chunk);
+    this.transport.loseConnection();
+  }
+}
+
+describe('loseConnection over TLS', () => {
+  // The server's TLS 1.3 session tickets arrive after the client's handshake: a client that closed
+  // with them unread reset the connection, and the server lost most of what it had not read yet.
+  it('delivers 1 MiB written just after the handshake, then closes cleanly: unread session tickets do not reset the connection', async () => {
+    await ready;
+    const { server, client } = await tlsConnection(TLSRecorder, WriteThenClose);
+    server.keepData = false;
+    expect((await server.lost).value).toBeInstanceOf(ConnectionDone);
+    expect(server.received).toBe(1024 * 1024);
+    expect((await client.lost).value).toBeInstanceOf(ConnectionDone);
+  });
+
+  it(`closes after TLS_CLOSE_WAIT (${String(TLS_CLOSE_WAIT)}) seconds when the peer never ends its side`, async () => {
+    await ready;
+    const clock = new Clock();
+    const context = { reactor: clock, selectables: new Set<Selectable>() };
+    const factory = new RecordingFactory(TLSRecorder);
+    const port = await listenSSL(context, 0, factory, certs.server, { interface: '127.0.0.1' });
+    // A Node client that keeps its side open after the server's close_notify.
+    const options: ConnectionOptions & { allowHalfOpen: boolean } = {
+      port: portNumber(port),
+      host: '127.0.0.1',
+      ca: certs.ca,
+      servername: 'localhost',
+      allowHalfOpen: true,
+    };
+    const peer = tlsConnect(options);
+    peer.on('error', () => undefined);
+    const peerEnded = new Promise((resolve) => peer.once('end', resolve));
+    onTestFinished(async () => {
+      peer.destroy();
+      await port.stopListening();
+    });
+    const server = await factory.connection(0);
+    await server.handshake;
+    server.transport.loseConnection();
+    await peerEnded;
+    peer.write('still talking'); // read and dropped
+    await settle();
+    expect(server.isLost).toBe(false);
+    expect(server.received).toBe(0);
+    clock.advance(TLS_CLOSE_WAIT);
+    expect((await server.lost).value).toBeInstanceOf(ConnectionDone);
   });
 });

@@ -8,8 +8,13 @@ import type { RequestOptions } from 'node:https';
 import { createServer as createHttpsServer, request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { connect as netConnect } from 'node:net';
-import type { TLSSocket } from 'node:tls';
-import { connect as tlsConnect, createServer as createTLSServer } from 'node:tls';
+import { duplexPair } from 'node:stream';
+import {
+  connect as tlsConnect,
+  createSecureContext,
+  createServer as createTLSServer,
+  TLSSocket,
+} from 'node:tls';
 
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -21,8 +26,9 @@ import {
   WeftSocket,
 } from '../../../adapters/node/index.js';
 import type { IPv4Address, IPv6Address } from '../../../src/core/address.js';
-import { ConnectionDone } from '../../../src/core/errors.js';
+import { ConnectionAborted, ConnectionDone } from '../../../src/core/errors.js';
 import type { Failure } from '../../../src/core/failure.js';
+import type { IStreamTransport } from '../../../src/core/interfaces/index.js';
 import { Factory, Protocol } from '../../../src/core/protocol.js';
 import { NodeReactor } from '../../../src/node/reactor.js';
 import { connectedServerAndClient } from '../../../src/testing/iosim.js';
@@ -37,6 +43,25 @@ afterEach(async () => {
 class Echo extends Protocol {
   override dataReceived(data: Uint8Array): void {
     this.transport.write(data);
+  }
+}
+
+/** Writes 1 MiB at connectionMade, then closes; `onLost` gets the connectionLost reason. */
+class WriteThenClose extends Protocol {
+  readonly #onLost: (reason: Failure) => void;
+
+  constructor(onLost: (reason: Failure) => void) {
+    super();
+    this.#onLost = onLost;
+  }
+
+  override connectionMade(): void {
+    const chunk = new Uint8Array(4096).fill(7);
+    for (let sent = 0; sent < 1024 * 1024; sent += chunk.length) this.transport.write(chunk);
+    this.transport.loseConnection();
+  }
+  override connectionLost(reason: Failure): void {
+    this.#onLost(reason);
   }
 }
 
@@ -128,6 +153,37 @@ describe('adoptServer with a native tls.Server', () => {
     await closed;
     expect(errors).toEqual(['ECONNRESET']);
   });
+  it("resets the connection when the protocol aborts from connectionMade, inside 'secureConnection'", async () => {
+    // Node emits 'secureConnection' from within OpenSSL's read; an abort there used to free the TLS
+    // state before OpenSSL returned, and crash the process.
+    const certs = await testCertificates();
+    const server = createTLSServer({
+      key: certs.server.privateKey,
+      cert: certs.server.certificate,
+    });
+    const lost: Failure[] = [];
+    class AbortAtOnce extends Protocol<IStreamTransport> {
+      override connectionMade(): void {
+        this.transport.abortConnection();
+      }
+      override connectionLost(reason: Failure): void {
+        lost.push(reason);
+      }
+    }
+    const factory = Factory.forProtocol(AbortAtOnce);
+    factory.noisy = false;
+    using _adopted = adoptServer(server, factory);
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+    const { port } = server.address() as AddressInfo;
+    const client = tlsConnect({ host: '127.0.0.1', port, ca: certs.ca, servername: 'localhost' });
+    const errors: string[] = [];
+    client.on('error', (e: NodeJS.ErrnoException) => errors.push(e.code ?? e.name));
+    await new Promise((resolve) => client.once('close', resolve));
+    expect(errors).toEqual(['ECONNRESET']);
+    expect(lost.map((r) => r.value)).toEqual([expect.any(ConnectionAborted)]);
+  });
 });
 
 describe('transportFromStream over a TLSSocket', () => {
@@ -161,6 +217,115 @@ describe('transportFromStream over a TLSSocket', () => {
       expect(portOf(transport.getPeer())).toBe(port);
     });
     expect((await lost).value).toBeInstanceOf(ConnectionDone);
+  });
+
+  it('resets the TCP connection of a tls.connect socket on abortConnection(): the server sees ECONNRESET', async () => {
+    const certs = await testCertificates();
+    const serverErrors: string[] = [];
+    let serverClosed: Promise<unknown> | undefined;
+    const server = createTLSServer(
+      { key: certs.server.privateKey, cert: certs.server.certificate },
+      (socket) => {
+        socket.on('error', (e: NodeJS.ErrnoException) => serverErrors.push(e.code ?? e.name));
+        serverClosed = new Promise((resolve) => socket.once('close', resolve));
+        socket.write('hello'); // after the session tickets: the client aborts once all is read
+      },
+    );
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+    const { port } = server.address() as AddressInfo;
+    const secure = tlsConnect({ host: '127.0.0.1', port, ca: certs.ca, servername: 'localhost' });
+    await once(secure, 'secureConnect');
+    const lost = new Promise<Failure>((resolve) => {
+      transportFromStream(
+        secure,
+        new (class extends Protocol<IStreamTransport> {
+          override dataReceived(): void {
+            this.transport.abortConnection();
+          }
+          override connectionLost(reason: Failure): void {
+            resolve(reason);
+          }
+        })(),
+      );
+    });
+    expect((await lost).value).toBeInstanceOf(ConnectionAborted);
+    await serverClosed;
+    expect(serverErrors).toEqual(['ECONNRESET']);
+  });
+
+  it('delivers 1 MiB written just after secureConnect, then closes cleanly on both ends', async () => {
+    // The server's session tickets arrive after 'secureConnect': closing with them unread used to
+    // reset the connection, and the server lost what it had not read yet.
+    const certs = await testCertificates();
+    let received = 0;
+    let clientLost: Promise<Failure> | undefined;
+    const serverLost = new Promise<Failure>((resolve) => {
+      const server = createTLSServer(
+        { key: certs.server.privateKey, cert: certs.server.certificate },
+        (socket) => {
+          transportFromStream(
+            socket,
+            new (class extends Protocol {
+              override dataReceived(data: Uint8Array): void {
+                received += data.length;
+              }
+              override connectionLost(reason: Failure): void {
+                resolve(reason);
+              }
+            })(),
+          );
+        },
+      );
+      cleanups.push(() => new Promise((done) => server.close(done)));
+      server.listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as AddressInfo;
+        const secure = tlsConnect({
+          host: '127.0.0.1',
+          port,
+          ca: certs.ca,
+          servername: 'localhost',
+        });
+        secure.once('secureConnect', () => {
+          clientLost = new Promise((resolveClient) => {
+            transportFromStream(secure, new WriteThenClose(resolveClient));
+          });
+        });
+      });
+    });
+    expect((await serverLost).value).toBeInstanceOf(ConnectionDone);
+    expect(received).toBe(1024 * 1024);
+    expect((await clientLost)?.value).toBeInstanceOf(ConnectionDone);
+  });
+
+  it('aborts a TLSSocket over a JavaScript stream (no TCP handle under it) by destroying it', async () => {
+    const certs = await testCertificates();
+    const [near, far] = duplexPair();
+    const server = new TLSSocket(far, {
+      isServer: true,
+      secureContext: createSecureContext({
+        key: certs.server.privateKey,
+        cert: certs.server.certificate,
+      }),
+    });
+    server.on('error', () => undefined);
+    cleanups.push(() => server.destroy());
+    const secure = tlsConnect({ socket: near, ca: certs.ca, servername: 'localhost' });
+    await once(secure, 'secureConnect');
+    const lost = new Promise<Failure>((resolve) => {
+      const transport = transportFromStream(
+        secure,
+        new (class extends Protocol {
+          override connectionLost(reason: Failure): void {
+            resolve(reason);
+          }
+        })(),
+      );
+      transport.abortConnection();
+    });
+    expect((await lost).value).toBeInstanceOf(ConnectionAborted);
+    expect(secure.destroyed).toBe(true);
   });
 });
 
