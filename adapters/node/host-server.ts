@@ -1,11 +1,14 @@
 /**
- * Node servers hosted on weft: each weft connection (TCP, UNIX, an
- * in-memory pair) handed to an `http.Server`, `net.Server`, `tls.Server`,
- * Express, Fastify or `ws` as a {@link WeftSocket}.
+ * Node servers hosted on weft: each weft connection (TCP, TLS, UNIX, an
+ * in-memory pair) handed to an `http.Server`, `https.Server`, `http2`
+ * server, `net.Server`, `tls.Server`, Express, Koa, Fastify or `ws` as a
+ * {@link WeftSocket}.
  *
  * @module
  */
 import type { EventEmitter } from 'node:events';
+import type { Http2Session } from 'node:http2';
+import { Server as TLSServer } from 'node:tls';
 
 import type { IAddress } from '../../src/core/address.js';
 import { Deferred } from '../../src/core/defer.js';
@@ -51,7 +54,14 @@ interface ClosableServer extends EventEmitter {
 /**
  * A protocol factory that hosts a Node server on weft: each connection
  * becomes a {@link WeftSocket}, given to the server with
- * `server.emit('connection', socket)` once connected. Listen with it like
+ * `server.emit('connection', socket)` once connected. On a weft TLS port
+ * (`listenSSL`), a `tls.Server` (`https.createServer`,
+ * `http2.createSecureServer`) gets it from `'secureConnection'` instead,
+ * once the handshake is done, as its own connections; any other server
+ * (`http.createServer`, Express ...) gets it from `'connection'` at once.
+ * `http2` servers (`http2.createServer` for h2c, `createSecureServer`)
+ * work too: their sessions run over the socket, with
+ * `req.socket.remoteAddress` the weft peer. Listen with it like
  * any weft factory (`reactor.listenTCP(8080, factory)`), or connect it to a
  * test client in memory (`connectedServerAndClient`, `loopbackAsync`).
  *
@@ -76,6 +86,8 @@ export class NodeServerFactory extends Factory<WeftSocket['protocol']> {
   readonly server: EventEmitter;
   readonly #options: NodeServerFactoryOptions;
   readonly #sockets = new Set<WeftSocket>();
+  /** The http2 sessions running over hosted connections, closed (GOAWAY) by close(). */
+  readonly #sessions = new Set<Http2Session>();
   #closing = false;
   #closed: Deferred<void> | null = null;
 
@@ -116,15 +128,48 @@ export class NodeServerFactory extends Factory<WeftSocket['protocol']> {
     const noDelay = options.noDelay ?? true;
     socket.once('connect', () => {
       if (noDelay) socket.setNoDelay(true);
-      this.server.emit('connection', socket);
+      if (socket.encrypted === true && this.server instanceof TLSServer) {
+        // weft did the TLS: a tls.Server (https, http2's secure server) takes such connections
+        // from 'secureConnection', after the handshake, as it does its own.
+        socket.once('secureConnect', () => {
+          this.#hand(socket, 'secureConnection');
+        });
+      } else {
+        this.#hand(socket, 'connection');
+      }
     });
     return socket.protocol;
+  }
+
+  /** Emits `socket` on the server; an http2 server's session gets the socket's addresses. */
+  #hand(socket: WeftSocket, event: 'connection' | 'secureConnection'): void {
+    // http2 wraps a socket without a native handle in a JSStreamSocket (a net.Socket over a
+    // JS stream), which has no addresses of its own: it reports the `_peername`/`_sockname` it
+    // is given, so `req.socket.remoteAddress` (through the session's socket proxy) is the peer.
+    const onSession = (session: Http2Session): void => {
+      this.#sessions.add(session);
+      session.once('close', () => this.#sessions.delete(session));
+      const wrapper = session.socket as unknown as Record<string, unknown>;
+      const { remoteAddress, remotePort, remoteFamily } = socket;
+      if (remoteAddress !== undefined) {
+        wrapper._peername = { address: remoteAddress, port: remotePort, family: remoteFamily };
+      }
+      const local = socket.address();
+      if ('address' in local) wrapper._sockname = local;
+    };
+    this.server.once('session', onSession);
+    try {
+      this.server.emit(event, socket);
+    } finally {
+      this.server.removeListener('session', onSession);
+    }
   }
 
   /**
    * Stops the hosted server gracefully: new connections are refused, the
    * server's `close()` runs (an `http.Server` closes its idle connections),
-   * and the Deferred fires once every hosted connection has closed. With
+   * each `http2` session is closed (`session.close()`: GOAWAY, open streams
+   * finish), and the Deferred fires once every hosted connection has closed. With
    * `timeout`, connections still open after that many seconds are
    * destroyed. Calling it again returns a Deferred that fires at the same
    * point.
@@ -136,6 +181,9 @@ export class NodeServerFactory extends Factory<WeftSocket['protocol']> {
       this.#closing = true;
       const server = this.server as ClosableServer;
       server.close?.();
+      // Node 20's http2 servers leave their sessions open on close(): close them gracefully
+      // (GOAWAY; streams already open finish, then the connection closes).
+      for (const session of this.#sessions) session.close();
       if (options.timeout !== undefined) {
         const reactor = this.#options.reactor ?? defaultReactor;
         const call = reactor.callLater(options.timeout, () => {
