@@ -213,6 +213,30 @@ describe('weftUndiciConnect', () => {
       expect(sockets).toHaveLength(1);
     });
 
+    it('talks to an https.Server hosted on a weft TLS port: weft does the TLS at both ends', async () => {
+      const certs = await testCertificates();
+      const reactor = new NodeReactor();
+      // An https.Server hosted on listenSSL gets connections whose TLS weft already did
+      // ('secureConnection'); its own certificate options are not used.
+      const https = createHttpsServer((req, res) => {
+        const socket = req.socket as Socket & { encrypted?: boolean };
+        res.end(`${String(socket.encrypted)} ${String(socket.remoteAddress)}`);
+      });
+      const factory = new NodeServerFactory(https, { reactor });
+      const listening = await reactor.listenSSL(0, factory, certs.server, {
+        interface: '127.0.0.1',
+      });
+      cleanups.push(async () => {
+        await listening.stopListening();
+        await factory.close({ timeout: 0 });
+      });
+      const { port } = listening.getHost() as IPv4Address | IPv6Address;
+      const connect = weftUndiciConnect({ reactor, tls: { trustRoot: certs.ca } });
+      const { agent } = weftAgent(connect);
+      const reply = await text(`https://localhost:${port}/`, agent);
+      expect(reply.body).toBe('true 127.0.0.1');
+    });
+
     it('fails the attempt with CertificateVerificationError for a certificate it cannot verify', async () => {
       const certs = await testCertificates();
       const port = await listen(
