@@ -212,7 +212,10 @@ describe('NodeServerFactory', () => {
       koa.use((ctx) => {
         ctx.body = { path: ctx.path, ip: ctx.ip, protocol: ctx.protocol };
       });
-      return createServer(koa.callback());
+      const handle = koa.callback();
+      return createServer((req, res) => {
+        void handle(req, res);
+      });
     }
 
     it('answers over weft TCP, with ctx.ip the weft peer', async () => {
