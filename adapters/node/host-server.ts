@@ -157,6 +157,7 @@ export class NodeServerFactory extends Factory<WeftSocket['protocol']> {
       const local = socket.address();
       if ('address' in local) wrapper._sockname = local;
     };
+    socket.server = this.server;
     this.server.once('session', onSession);
     try {
       this.server.emit(event, socket);

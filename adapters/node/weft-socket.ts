@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { EventEmitter } from 'node:events';
 import { Duplex } from 'node:stream';
 
 import type { IAddress } from '../../src/core/address.js';
@@ -126,6 +127,12 @@ export class WeftSocket extends Duplex {
   bytesRead = 0;
   /** Bytes handed to the transport. */
   bytesWritten = 0;
+  /**
+   * The server this connection was handed to, when a `NodeServerFactory`
+   * hosts one (as `net.Socket#server` on accepted sockets; http2's HTTP/1.1
+   * fallback needs it).
+   */
+  server: EventEmitter | undefined = undefined;
   #transport: ITransport | null = null;
   #lost: Failure | null = null;
   /** Set when destroy() ran before the connection was made: it is aborted as soon as it is. */

@@ -12,6 +12,7 @@ import type {
   SecureClientSessionOptions,
 } from 'node:http2';
 import { connect, constants, createSecureServer, createServer } from 'node:http2';
+import { request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 import { afterEach, describe, expect, it } from 'vitest';
@@ -203,5 +204,38 @@ describe('http2 on weft', () => {
     });
     expect(await get(client, '/tls')).toEqual([200, '/tls from 127.0.0.1 over https']);
     expect(client.alpnProtocol).toBe('h2');
+  });
+
+  it('falls back to HTTP/1.1 on the same weft TLS port for a client without h2 (allowHTTP1)', async () => {
+    const certs = await testCertificates();
+    const server = createSecureServer({ allowHTTP1: true }, app);
+    const { port } = await host(server, {
+      ...certs.server,
+      acceptableProtocols: ['h2', 'http/1.1'],
+    });
+    const reply = await new Promise<string>((resolve, reject) => {
+      const req = httpsRequest(
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/h1',
+          ca: certs.ca,
+          servername: 'localhost',
+          agent: false,
+        },
+        (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (body += chunk));
+          res.on('end', () => {
+            resolve(`${res.httpVersion} ${body}`);
+          });
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    // HTTP/1.1 requests have no :scheme (req.scheme is undefined).
+    expect(reply).toBe('1.1 /h1 from 127.0.0.1 over undefined');
   });
 });
