@@ -86,14 +86,14 @@ const MAX_TLS_HOSTS = 100;
  *
  * @example
  * ```ts
- * import { Agent, request } from 'undici';
+ * import { Agent, fetch, request } from 'undici';
  * import { weftUndiciConnect } from 'weft/adapters/node';
  *
  * const dispatcher = new Agent({ connect: weftUndiciConnect() });
  * const { statusCode, body } = await request('http://127.0.0.1:8080/', { dispatcher });
  * console.log(statusCode, await body.text());
- * // The same dispatcher serves Node's global fetch:
- * const res = await fetch('http://127.0.0.1:8080/', { dispatcher } as RequestInit);
+ * const res = await fetch('http://127.0.0.1:8080/', { dispatcher });
+ * console.log(res.status);
  * ```
  */
 export function weftUndiciConnect(
