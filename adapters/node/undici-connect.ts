@@ -43,8 +43,11 @@ export type UndiciConnectCallback = (...args: [null, Socket] | [Error, null]) =>
 
 /** Options of {@link weftUndiciConnect}. */
 export interface WeftUndiciConnectOptions {
-  /** The reactor that connects (and times socket timeouts). Default: weft's global `reactor`. */
-  readonly reactor?: IReactorTCP & IReactorSSL & IReactorTime;
+  /**
+   * The reactor that connects (`connectTCP`, `connectSSL`) and times socket
+   * timeouts. Default: weft's global `reactor`.
+   */
+  readonly reactor?: IReactorTCP & Pick<IReactorSSL, 'connectSSL'> & IReactorTime;
   /** Seconds to wait for the TCP connection before failing it. Default the reactor's (30). */
   readonly connectTimeout?: number;
   /**

@@ -17,10 +17,17 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import type { UndiciConnectOptions } from '../../../adapters/node/index.js';
 import { NodeServerFactory, WeftSocket, weftUndiciConnect } from '../../../adapters/node/index.js';
-import type { IPv4Address, IPv6Address } from '../../../src/core/address.js';
+import type { IPv6Address } from '../../../src/core/address.js';
+import { IPv4Address } from '../../../src/core/address.js';
 import { ConnectionRefusedError } from '../../../src/core/errors.js';
 import { CertificateVerificationError } from '../../../src/core/tls-errors.js';
+import type { IProtocolFactory } from '../../../src/core/interfaces/protocol.js';
+import type { ConnectTCPOptions } from '../../../src/core/interfaces/reactor.js';
+import type { ClientTLSOptions } from '../../../src/core/interfaces/tls.js';
+import type { IConnector } from '../../../src/core/interfaces/transport.js';
 import { NodeReactor } from '../../../src/node/reactor.js';
+import { MemoryReactorClock } from '../../../src/testing/memory-reactor.js';
+import { StringTransport } from '../../../src/testing/string-transport.js';
 import { testCertificates } from '../../support/tls-certs.js';
 
 const cleanups: (() => unknown)[] = [];
@@ -270,6 +277,81 @@ describe('weftUndiciConnect', () => {
       // Without allowH2 the same server answers HTTP/1.1.
       const { agent: h1 } = weftAgent(weftUndiciConnect({ tls: { trustRoot: certs.ca } }));
       expect((await text(`https://127.0.0.1:${port}/h1`, h1)).body).toBe('HTTP/1.1 /h1');
+    });
+  });
+
+  describe('what it asks the reactor for (MemoryReactor)', () => {
+    /** A MemoryReactorClock that records connectSSL calls too (as TCP connections in memory). */
+    class SSLMemoryReactor extends MemoryReactorClock {
+      readonly sslClients: [string, number, ClientTLSOptions][] = [];
+      connectSSL(
+        host: string,
+        port: number,
+        factory: IProtocolFactory,
+        options: ClientTLSOptions,
+        connectOptions?: ConnectTCPOptions,
+      ): IConnector {
+        this.sslClients.push([host, port, options]);
+        return this.connectTCP(host, port, factory, connectOptions);
+      }
+    }
+
+    function target(protocol: string, extra: Partial<UndiciConnectOptions> = {}) {
+      return { hostname: 'example.test', protocol, port: '', servername: undefined, ...extra };
+    }
+
+    it("connects to the protocol's default port, with the timeout and local address asked for", () => {
+      const reactor = new SSLMemoryReactor();
+      const connect = weftUndiciConnect({ reactor, connectTimeout: 5 });
+      const results: unknown[] = [];
+      connect(target('http:', { localAddress: '127.0.0.2' }), (...args) => results.push(args));
+      connect(target('https:'), (...args) => results.push(args));
+      expect(
+        reactor.tcpClients.map(([host, port, , timeout, bind]) => [host, port, timeout, bind]),
+      ).toEqual([
+        ['example.test', 80, 5, ['127.0.0.2', 0]],
+        ['example.test', 443, 5, null],
+      ]);
+      // Called back only once connected: a plain connection at 'connect'.
+      const factory = reactor.tcpClients[0]?.[2];
+      const protocol = factory?.buildProtocol(new IPv4Address('TCP', '192.0.2.1', 80));
+      protocol?.makeConnection(new StringTransport());
+      expect(results).toHaveLength(1);
+      expect((results[0] as unknown[])[1]).toBeInstanceOf(WeftSocket);
+    });
+
+    it('verifies and sends as SNI tls.hostname, else servername, else the host; offers h2 with allowH2', () => {
+      const reactor = new SSLMemoryReactor();
+      const noop = (): void => undefined;
+      weftUndiciConnect({ reactor })(target('https:'), noop);
+      weftUndiciConnect({ reactor, allowH2: true })(
+        target('https:', { servername: 'api.test' }),
+        noop,
+      );
+      weftUndiciConnect({ reactor, tls: { hostname: 'fixed.test', verify: false } })(
+        target('https:', { servername: 'api.test' }),
+        noop,
+      );
+      expect(reactor.sslClients.map(([, , tls]) => tls)).toEqual([
+        { hostname: 'example.test', acceptableProtocols: ['http/1.1'] },
+        { hostname: 'api.test', acceptableProtocols: ['h2', 'http/1.1'] },
+        { hostname: 'fixed.test', acceptableProtocols: ['http/1.1'], verify: false },
+      ]);
+    });
+
+    it('keeps one TLS options object per host name, for at most 100 names', () => {
+      const reactor = new SSLMemoryReactor();
+      const connect = weftUndiciConnect({ reactor });
+      const noop = (): void => undefined;
+      connect(target('https:'), noop);
+      connect(target('https:'), noop);
+      const [first, again] = reactor.sslClients.map(([, , tls]) => tls);
+      expect(again).toBe(first);
+      for (let i = 0; i < 100; i++) connect(target('https:', { hostname: `h${i}.test` }), noop);
+      connect(target('https:'), noop);
+      const last = reactor.sslClients.at(-1)?.[2];
+      expect(last).toEqual(first);
+      expect(last).not.toBe(first); // the oldest name was dropped, so it was made again
     });
   });
 
