@@ -17,10 +17,16 @@ import type { AddressInfo } from 'node:net';
 
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { NodeServerFactory, WeftSocket, weftConnector } from '../../../adapters/node/index.js';
+import {
+  NodeServerFactory,
+  StreamAddress,
+  WeftSocket,
+  weftConnector,
+} from '../../../adapters/node/index.js';
 import type { IPv4Address, IPv6Address } from '../../../src/core/address.js';
 import { NodeReactor } from '../../../src/node/reactor.js';
 import { connectedServerAndClient } from '../../../src/testing/iosim.js';
+import { loopbackAsync } from '../../../src/testing/loopback.js';
 import { testCertificates } from '../../support/tls-certs.js';
 import { drive } from './http-helpers.js';
 
@@ -120,6 +126,18 @@ describe('http2 on weft', () => {
     const [status, body] = await get(client, '/memory');
     expect(status).toBe(200);
     expect(body).toMatch(/^\/memory from .* over http$/);
+  });
+
+  it('hosts an h2c server over loopbackAsync, where the connection has no IP address', async () => {
+    const factory = new NodeServerFactory(createServer(app));
+    const socket = new WeftSocket({ allowHalfOpen: false });
+    const server = factory.buildProtocol(new StreamAddress('test'));
+    if (server === null) throw new Error('refused');
+    const done = loopbackAsync(server, socket.protocol);
+    const client = session('http://memory.invalid', { createConnection: () => socket });
+    expect(await get(client, '/loop')).toEqual([200, '/loop from undefined over http']);
+    client.close();
+    await done;
   });
 
   it('fails one stream (RST_STREAM) and keeps the session usable', async () => {
