@@ -19,7 +19,7 @@ import type { UndiciConnectOptions } from '../../../adapters/node/index.js';
 import { NodeServerFactory, WeftSocket, weftUndiciConnect } from '../../../adapters/node/index.js';
 import type { IPv6Address } from '../../../src/core/address.js';
 import { IPv4Address } from '../../../src/core/address.js';
-import { ConnectionRefusedError } from '../../../src/core/errors.js';
+import { ConnectionRefusedError, DNSLookupError } from '../../../src/core/errors.js';
 import { CertificateVerificationError } from '../../../src/core/tls-errors.js';
 import type { IProtocolFactory } from '../../../src/core/interfaces/protocol.js';
 import type { ConnectTCPOptions } from '../../../src/core/interfaces/reactor.js';
@@ -159,6 +159,15 @@ describe('weftUndiciConnect', () => {
     await expect(text(`http://127.0.0.1:${port}/`, agent)).rejects.toBeInstanceOf(
       ConnectionRefusedError,
     );
+  });
+
+  it('rejects fetch with DNSLookupError as the cause for a name that does not resolve', async () => {
+    const { agent } = weftAgent();
+    const err: unknown = await globalFetch('http://nonexistent.invalid/', agent).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(TypeError); // fetch's own 'fetch failed'
+    expect((err as Error).cause).toBeInstanceOf(DNSLookupError);
   });
 
   it('streams a request body with backpressure: a paused server holds the body back', async () => {
