@@ -58,20 +58,7 @@ export function weftConnector(
   return (target) => {
     // Not half-open, as net.connect's sockets: Node's clients (http.Agent) rely on it.
     const socket = new WeftSocket({ reactor, allowHalfOpen: false });
-    let built = false;
-    const factory = new (class extends ClientFactory<WeftSocket['protocol']> {
-      override buildProtocol(_addr: IAddress): WeftSocket['protocol'] | null {
-        if (built) return null;
-        built = true;
-        return socket.protocol;
-      }
-
-      override clientConnectionFailed(_connector: IConnector, reason: Failure): void {
-        const err = reason.value;
-        socket.destroy(err instanceof Error ? err : new Error(String(err)));
-      }
-    })();
-    factory.noisy = false;
+    const factory = socketFactory(socket);
     const path = target.socketPath ?? target.path;
     if (path !== undefined && path !== null) {
       reactor.connectUNIX(path, factory, connectOptions);
@@ -81,4 +68,29 @@ export function weftConnector(
     }
     return socket;
   };
+}
+
+/**
+ * A client factory that connects `socket` to the first connection made
+ * (and refuses any later one, should a connector retry), and destroys it
+ * with the weft `ConnectError` when the attempt fails.
+ *
+ * @internal
+ */
+export function socketFactory(socket: WeftSocket): ClientFactory<WeftSocket['protocol']> {
+  let built = false;
+  const factory = new (class extends ClientFactory<WeftSocket['protocol']> {
+    override buildProtocol(_addr: IAddress): WeftSocket['protocol'] | null {
+      if (built) return null;
+      built = true;
+      return socket.protocol;
+    }
+
+    override clientConnectionFailed(_connector: IConnector, reason: Failure): void {
+      const err = reason.value;
+      socket.destroy(err instanceof Error ? err : new Error(String(err)));
+    }
+  })();
+  factory.noisy = false;
+  return factory;
 }

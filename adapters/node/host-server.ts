@@ -1,11 +1,13 @@
 /**
- * Node servers hosted on weft: each weft connection (TCP, UNIX, an
- * in-memory pair) handed to an `http.Server`, `net.Server`, `tls.Server`,
- * Express, Fastify or `ws` as a {@link WeftSocket}.
+ * Node servers hosted on weft: each weft connection (TCP, TLS, UNIX, an
+ * in-memory pair) handed to an `http.Server`, `https.Server`, `http2`
+ * server, `net.Server`, `tls.Server`, Express, Koa, Fastify or `ws` as a
+ * {@link WeftSocket}.
  *
  * @module
  */
 import type { EventEmitter } from 'node:events';
+import type { Http2Session } from 'node:http2';
 import { Server as TLSServer, type TLSSocket } from 'node:tls';
 
 import type { IAddress } from '../../src/core/address.js';
@@ -52,7 +54,14 @@ interface ClosableServer extends EventEmitter {
 /**
  * A protocol factory that hosts a Node server on weft: each connection
  * becomes a {@link WeftSocket}, given to the server with
- * `server.emit('connection', socket)` once connected. Listen with it like
+ * `server.emit('connection', socket)` once connected. On a weft TLS port
+ * (`listenSSL`), a `tls.Server` (`https.createServer`,
+ * `http2.createSecureServer`) gets it from `'secureConnection'` instead,
+ * once the handshake is done, as its own connections; any other server
+ * (`http.createServer`, Express ...) gets it from `'connection'` at once.
+ * `http2` servers (`http2.createServer` for h2c, `createSecureServer`)
+ * work too: their sessions run over the socket, with
+ * `req.socket.remoteAddress` the weft peer. Listen with it like
  * any weft factory (`reactor.listenTCP(8080, factory)`), or connect it to a
  * test client in memory (`connectedServerAndClient`, `loopbackAsync`).
  *
@@ -77,6 +86,8 @@ export class NodeServerFactory extends Factory<WeftSocket['protocol']> {
   readonly server: EventEmitter;
   readonly #options: NodeServerFactoryOptions;
   readonly #sockets = new Set<WeftSocket>();
+  /** The http2 sessions running over hosted connections, closed (GOAWAY) by close(). */
+  readonly #sessions = new Set<Http2Session>();
   #closing = false;
   #closed: Deferred<void> | null = null;
 
@@ -120,15 +131,43 @@ export class NodeServerFactory extends Factory<WeftSocket['protocol']> {
     const noDelay = options.noDelay ?? true;
     socket.once('connect', () => {
       if (noDelay) socket.setNoDelay(true);
-      this.server.emit('connection', socket);
+      if (socket.encrypted === true && this.server instanceof TLSServer) {
+        // weft did the TLS: a tls.Server (https, http2's secure server) takes such connections
+        // from 'secureConnection', after the handshake, as it does its own.
+        socket.once('secureConnect', () => {
+          this.#hand(socket, 'secureConnection');
+        });
+      } else {
+        this.#hand(socket, 'connection');
+      }
     });
     return socket.protocol;
+  }
+
+  /** Emits `socket` on the server; an http2 server's session gets the socket's addresses. */
+  #hand(socket: WeftSocket, event: 'connection' | 'secureConnection'): void {
+    // http2 wraps a socket without a native handle in a JSStreamSocket (a net.Socket over a
+    // JS stream), which has no addresses of its own: it reports the `_peername`/`_sockname` it
+    // is given, so `req.socket.remoteAddress` (through the session's socket proxy) is the peer.
+    const onSession = (session: Http2Session): void => {
+      this.#sessions.add(session);
+      session.once('close', () => this.#sessions.delete(session));
+      lendAddresses(session.socket as unknown as AddressInternals, socket);
+    };
+    socket.server = this.server;
+    this.server.once('session', onSession);
+    try {
+      this.server.emit(event, socket);
+    } finally {
+      this.server.removeListener('session', onSession);
+    }
   }
 
   /**
    * Stops the hosted server gracefully: new connections are refused, the
    * server's `close()` runs (an `http.Server` closes its idle connections),
-   * and the Deferred fires once every hosted connection has closed. With
+   * each `http2` session is closed (`session.close()`: GOAWAY, open streams
+   * finish), and the Deferred fires once every hosted connection has closed. With
    * `timeout`, connections still open after that many seconds are
    * destroyed. Calling it again returns a Deferred that fires at the same
    * point.
@@ -140,6 +179,9 @@ export class NodeServerFactory extends Factory<WeftSocket['protocol']> {
       this.#closing = true;
       const server = this.server as ClosableServer;
       server.close?.();
+      // Node 20's http2 servers leave their sessions open on close(): close them gracefully
+      // (GOAWAY; streams already open finish, then the connection closes).
+      for (const session of this.#sessions) session.close();
       if (options.timeout !== undefined) {
         const reactor = this.#options.reactor ?? defaultReactor;
         const call = reactor.callLater(options.timeout, () => {
@@ -163,29 +205,41 @@ export class NodeServerFactory extends Factory<WeftSocket['protocol']> {
   }
 }
 
-/** The Node internals a `TLSSocket` over a JavaScript stream keeps its addresses in. */
-interface TLSSocketInternals {
+/** Where a Node socket with no handle of its own that knows them keeps its addresses. */
+interface AddressInternals {
   _peername?: object | null;
   _sockname?: object | null;
+}
+
+/** The Node internals a `TLSSocket` over a JavaScript stream reaches that stream by. */
+interface TLSSocketInternals extends AddressInternals {
   readonly _handle?: { readonly _parentWrap?: { readonly stream?: unknown } } | null;
 }
 
 /**
- * Gives a `TLSSocket` that Node layered over a hosted {@link WeftSocket}
- * (an `https.Server` or `tls.Server` hosted on a plain weft port) the weft
- * socket's addresses. Node's `TLSSocket` over a JavaScript stream has no
- * handle that knows them, so `remoteAddress` (Express's `req.ip`) would be
- * undefined; it reads them from `_peername`/`_sockname` when set. Nothing
- * happens where Node's internals differ (the addresses stay unknown).
+ * Gives a Node socket layered over a hosted {@link WeftSocket} (Node's
+ * `JSStreamSocket`, or a `TLSSocket` over one) the weft socket's addresses:
+ * such a socket has no handle that knows them, so `remoteAddress` (Express's
+ * `req.ip`) would be undefined; Node reads them from `_peername`/`_sockname`
+ * when set.
+ */
+function lendAddresses(target: AddressInternals, socket: WeftSocket): void {
+  const peer = socket.remoteAddress;
+  if (peer !== undefined) {
+    target._peername = { address: peer, family: socket.remoteFamily, port: socket.remotePort };
+  }
+  const host = socket.address();
+  if ('address' in host) target._sockname = host;
+}
+
+/**
+ * `'secureConnection'` of a `tls.Server` (`https.Server`) hosted on a plain
+ * weft port, where Node layered its `TLSSocket` over the {@link WeftSocket}:
+ * lends it the weft socket's addresses. Nothing happens where Node's
+ * internals differ (the addresses stay unknown) or weft did the TLS.
  */
 function showAddresses(tlsSocket: TLSSocket): void {
   const internals = tlsSocket as unknown as TLSSocketInternals;
   const raw = internals._handle?._parentWrap?.stream;
-  if (!(raw instanceof WeftSocket)) return;
-  const peer = raw.remoteAddress;
-  if (peer !== undefined) {
-    internals._peername = { address: peer, family: raw.remoteFamily, port: raw.remotePort };
-  }
-  const host = raw.address();
-  if ('address' in host) internals._sockname = host;
+  if (raw instanceof WeftSocket) lendAddresses(internals, raw);
 }

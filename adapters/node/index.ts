@@ -9,8 +9,10 @@
  *   `Writable` as a consumer).
  * - weft → Node: {@link WeftSocket} (a connection as a `Duplex` that passes
  *   for a `net.Socket`), {@link NodeServerFactory} (host `http`, Express,
- *   Fastify, `ws` on weft ports or in memory), {@link weftConnector} (weft
- *   connections as `http.request`'s sockets).
+ *   Koa, Fastify, `ws`, `http2` on weft ports or in memory),
+ *   {@link weftConnector} (weft connections as the sockets of
+ *   `http.request`, `http2.connect`, `ws`), {@link weftUndiciConnect}
+ *   (as the sockets of undici's agents and `fetch`).
  *
  * @module
  */
@@ -24,6 +26,12 @@ export { ConsumerStoppedError } from './errors.js';
 export { NodeServerFactory } from './host-server.js';
 export type { HostedCloseOptions, NodeServerFactoryOptions } from './host-server.js';
 export { ReadableProducer, sendReadable } from './readable-producer.js';
+export { weftUndiciConnect } from './undici-connect.js';
+export type {
+  UndiciConnectCallback,
+  UndiciConnectOptions,
+  WeftUndiciConnectOptions,
+} from './undici-connect.js';
 export { consumerFromWritable, WritableConsumer } from './writable-consumer.js';
 export { WeftSocket } from './weft-socket.js';
 export type { SocketAddressInfo, WeftSocketOptions } from './weft-socket.js';

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { EventEmitter } from 'node:events';
 import { Duplex } from 'node:stream';
 
 import type { IAddress } from '../../src/core/address.js';
@@ -12,7 +13,11 @@ import { IPv4Address, IPv6Address, UNIXAddress } from '../../src/core/address.js
 import { ConnectionDone } from '../../src/core/errors.js';
 import type { Failure } from '../../src/core/failure.js';
 import type { IPushProducer } from '../../src/core/interfaces/producer.js';
-import type { IHalfCloseableProtocol, IProtocol } from '../../src/core/interfaces/protocol.js';
+import type {
+  IHalfCloseableProtocol,
+  IHandshakeListener,
+  IProtocol,
+} from '../../src/core/interfaces/protocol.js';
 import type { IDelayedCall, IReactorTime } from '../../src/core/interfaces/reactor.js';
 import type { IStreamTransport, ITransport } from '../../src/core/interfaces/transport.js';
 import { reactor as defaultReactor } from '../../src/node/reactor.js';
@@ -108,14 +113,26 @@ function isStreamTransport(t: ITransport): t is IStreamTransport {
  * `alpnProtocol` (when the transport's handle is a TLS socket),
  * `destroySoon`, `connecting`, `bytesRead`, `bytesWritten`. Writes made
  * before the connection is up wait for it (as a connecting `net.Socket`'s).
+ *
+ * Events: `'connect'` and `'ready'` when the transport connects; over a weft
+ * TLS connection (`listenSSL`, `connectSSL`, `startTLS`), `'secureConnect'`
+ * once the TLS handshake has completed and the peer's certificate was
+ * accepted (as a client `TLSSocket`'s, whichever end this is), after which
+ * `alpnProtocol` tells the agreed protocol.
  */
 export class WeftSocket extends Duplex {
   /** The protocol to connect to a weft transport; this socket is its face to Node. */
-  readonly protocol: IProtocol & IHalfCloseableProtocol & IPushProducer;
+  readonly protocol: IProtocol & IHalfCloseableProtocol & IHandshakeListener & IPushProducer;
   /** Bytes received from the transport. */
   bytesRead = 0;
   /** Bytes handed to the transport. */
   bytesWritten = 0;
+  /**
+   * The server this connection was handed to, when a `NodeServerFactory`
+   * hosts one (as `net.Socket#server` on accepted sockets; http2's HTTP/1.1
+   * fallback needs it).
+   */
+  server: EventEmitter | undefined = undefined;
   #transport: ITransport | null = null;
   #lost: Failure | null = null;
   /** Set when destroy() ran before the connection was made: it is aborted as soon as it is. */
@@ -160,6 +177,9 @@ export class WeftSocket extends Duplex {
       },
       connectionLost: (reason) => {
         this.#connectionLost(reason);
+      },
+      handshakeCompleted: () => {
+        this.emit('secureConnect');
       },
       pauseProducing: () => {
         this.#writePaused = true;

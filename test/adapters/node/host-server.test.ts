@@ -5,6 +5,7 @@ import type { Server } from 'node:http';
 
 import express from 'express';
 import Fastify from 'fastify';
+import Koa from 'koa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 
@@ -202,6 +203,32 @@ describe('NodeServerFactory', () => {
       });
       expect(JSON.parse(reply.body)).toMatchObject({ hello: 'memory', protocol: 'http' });
       await done;
+    });
+  });
+
+  describe('with Koa 3', () => {
+    function app(): Server {
+      const koa = new Koa();
+      koa.use((ctx) => {
+        ctx.body = { path: ctx.path, ip: ctx.ip, protocol: ctx.protocol };
+      });
+      const handle = koa.callback();
+      return createServer((req, res) => {
+        void handle(req, res);
+      });
+    }
+
+    it('answers over weft TCP, with ctx.ip the weft peer', async () => {
+      const { port } = await hostOnTCP(app());
+      const reply = await get({ host: '127.0.0.1', port, path: '/koa', agent: false });
+      expect(JSON.parse(reply.body)).toEqual({ path: '/koa', ip: '127.0.0.1', protocol: 'http' });
+    });
+
+    it('answers in memory (IOPump), with no sockets', async () => {
+      const factory = new NodeServerFactory(app());
+      const reply = await get({ path: '/memory', createConnection: using(inMemory(factory)) });
+      expect(reply.status).toBe(200);
+      expect(JSON.parse(reply.body)).toMatchObject({ path: '/memory', protocol: 'http' });
     });
   });
 

@@ -280,6 +280,13 @@ describe('WeftSocket', () => {
   });
 
   describe('net.Socket look-alikes', () => {
+    it("emit 'secureConnect' when the transport's TLS handshake completes, after 'connect'", () => {
+      const { socket, events } = connected();
+      socket.on('secureConnect', () => events.push('secureConnect'));
+      socket.protocol.handshakeCompleted();
+      expect(events).toEqual(['connect', 'secureConnect']);
+    });
+
     it('report the transport addresses', () => {
       const { socket } = connected();
       expect(socket.remoteAddress).toBe('192.168.1.1');
