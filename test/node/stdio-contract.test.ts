@@ -55,6 +55,8 @@ const stdioPairs: MakePair = <S extends Peer, C extends Peer>(
   new StandardIO(client, { stdin: toClient.stdout, stdout: toServer.stdin, reactor });
   return Promise.resolve(
     eventDrivenPair(server, client, {
+      // Bytes pass through two `cat`s, which a loaded machine may not run for many turns here.
+      quietMs: 100,
       release: async () => {
         // Both ends have closed their pipes, so both cats are ending; a straggler is killed.
         for (const cat of [toServer, toClient]) if (cat.exitCode === null) cat.kill('SIGKILL');

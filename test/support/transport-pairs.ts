@@ -95,6 +95,12 @@ export interface EventDrivenPairOptions {
   readonly limitMs?: number;
   /** Event-loop turns without a callback that count as quiet. Default 20. */
   readonly quietTurns?: number;
+  /**
+   * Milliseconds without a callback that must also pass before `settle` counts the pair as quiet.
+   * Default 0. For pairs whose bytes pass through other processes (which a loaded machine may not
+   * run for many of this process's turns), so that quiet means the relays are done too.
+   */
+  readonly quietMs?: number;
   /** Frees what the pair holds (listening port, reactor, files) once both ends are lost. */
   readonly release: () => Promise<void>;
 }
@@ -164,6 +170,7 @@ export function eventDrivenPair<S extends Peer, C extends Peer>(
 ): TransportPair<S, C> {
   const limitMs = options.limitMs ?? 10_000;
   const quietTurns = options.quietTurns ?? 20;
+  const quietMs = options.quietMs ?? 0;
   const until = (condition: () => boolean, what: string): Promise<void> =>
     whenPoked(
       condition,
@@ -180,10 +187,16 @@ export function eventDrivenPair<S extends Peer, C extends Peer>(
     async settle(): Promise<void> {
       const deadline = performance.now() + limitMs;
       let quiet = 0;
-      while (quiet < quietTurns) {
+      let quietSince = performance.now();
+      while (quiet < quietTurns || performance.now() - quietSince < quietMs) {
         const before = pokeCount();
         await nextTurn();
-        quiet = pokeCount() === before ? quiet + 1 : 0;
+        if (pokeCount() === before) {
+          quiet += 1;
+        } else {
+          quiet = 0;
+          quietSince = performance.now();
+        }
         if (performance.now() > deadline) {
           throw new Error(
             `never went quiet within ${String(limitMs)} ms (${pairState(server, client)})`,
