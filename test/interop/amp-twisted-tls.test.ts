@@ -3,12 +3,10 @@
 // (amp_tls_peer.py server), and a Twisted client starting TLS with a weft server
 // (amp_tls_peer.py client). Calls held during the switch, calls after it, verification of each
 // side's certificate, and an untrusted certificate failing the calls with a typed error.
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 import { assert, describe, it } from 'vitest';
 
-import type { Deferred } from '../../src/core/defer.js';
 import type { ITLSTransport } from '../../src/core/interfaces/index.js';
 import { CertificateVerificationError } from '../../src/core/tls-errors.js';
 import { StartTLS, startTLSCommand } from '../../src/protocols/amp/index.js';
@@ -16,6 +14,7 @@ import { connectAMP, listenAMP } from '../support/amp-connect.js';
 import { Back, Peer, Sum, WhoAmI } from '../support/amp-commands.js';
 import { testCertificates } from '../support/tls-certs.js';
 import { freshReactor } from '../node/socket-helpers.js';
+import { outcome, pythonPeer } from './python-peer.js';
 
 const PEER = fileURLToPath(new URL('amp_tls_peer.py', import.meta.url));
 const certs = testCertificates();
@@ -23,63 +22,10 @@ const certs = testCertificates();
 /** amp_tls_peer.py's StartTLS subclass, answered with a self-signed certificate. */
 const StartTLSSelfSigned = startTLSCommand({ name: 'StartTLSSelfSigned' });
 
-interface Python {
-  output: () => string;
-  waitFor: (pattern: RegExp) => Promise<RegExpMatchArray>;
-  exited: Promise<number | null>;
-  stop: () => void;
-}
-
-/** Runs amp_tls_peer.py with `args`; killed after 30 s at the latest. */
-function python(args: string[]): Python {
-  const child = spawn('/usr/bin/python3', [PEER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  let closed = false;
-  const waiters: (() => void)[] = [];
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    out += chunk;
-    for (const w of waiters.splice(0)) w();
-  });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    err += chunk;
-  });
-  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-  const exited = new Promise<number | null>((resolve) => {
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      closed = true;
-      for (const w of waiters.splice(0)) w();
-      resolve(code);
-    });
-  });
-  return {
-    output: () => `${out}\n--- stderr ---\n${err}`,
-    exited,
-    stop: () => child.kill('SIGTERM'),
-    waitFor: async (pattern) => {
-      for (;;) {
-        const m = pattern.exec(out);
-        if (m !== null) return m;
-        if (closed) throw new Error(`amp_tls_peer.py ended first:\n${out}\n${err}`);
-        await new Promise<void>((resolve) => waiters.push(resolve));
-      }
-    },
-  };
-}
-
-async function outcome<T>(d: Deferred<T>): Promise<{ value?: T; error?: unknown }> {
-  try {
-    return { value: await d };
-  } catch (error) {
-    return { error };
-  }
-}
-
 describe('AMP StartTLS interop with Twisted', () => {
   it('weft client → Twisted server: held and later calls over TLS, the server verified', async () => {
     const { ca, caPath, server, selfSigned } = await certs;
-    const peer = python([
+    const peer = pythonPeer(PEER, [
       'server',
       caPath,
       server.certificatePath,
@@ -136,7 +82,7 @@ describe('AMP StartTLS interop with Twisted', () => {
       }));
       return amp;
     });
-    const peer = python([
+    const peer = pythonPeer(PEER, [
       'client',
       String(port),
       caPath,
