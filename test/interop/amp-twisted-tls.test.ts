@@ -14,7 +14,7 @@ import { connectAMP, listenAMP } from '../support/amp-connect.js';
 import { Back, Peer, Sum, WhoAmI } from '../support/amp-commands.js';
 import { testCertificates } from '../support/tls-certs.js';
 import { freshReactor } from '../node/socket-helpers.js';
-import { outcome, pythonPeer } from './python-peer.js';
+import { outcome, pythonPeer, withListeningPeer } from './python-peer.js';
 
 const PEER = fileURLToPath(new URL('amp_tls_peer.py', import.meta.url));
 const certs = testCertificates();
@@ -25,16 +25,15 @@ const StartTLSSelfSigned = startTLSCommand({ name: 'StartTLSSelfSigned' });
 describe('AMP StartTLS interop with Twisted', () => {
   it('weft client → Twisted server: held and later calls over TLS, the server verified', async () => {
     const { ca, caPath, server, selfSigned } = await certs;
-    const peer = pythonPeer(PEER, [
+    const args = [
       'server',
       caPath,
       server.certificatePath,
       server.privateKeyPath,
       selfSigned.certificatePath,
       selfSigned.privateKeyPath,
-    ]);
-    try {
-      const port = Number((await peer.waitFor(/listening on (\d+)/))[1]);
+    ];
+    await withListeningPeer(PEER, args, async (port) => {
       const reactor = freshReactor();
       const amp = await connectAMP(reactor, port, () => new Peer());
       assert.deepEqual(await amp.callRemote(Sum, { a: 1, b: 2 }), { total: 3 });
@@ -63,12 +62,7 @@ describe('AMP StartTLS interop with Twisted', () => {
       );
       const after = await outcome(rogue.callRemote(Sum, { a: 1, b: 1 }));
       assert.instanceOf(after.error, CertificateVerificationError);
-    } catch (e) {
-      throw new Error(`${String(e)}\n${peer.output()}`, { cause: e });
-    } finally {
-      peer.stop();
-      await peer.exited;
-    }
+    });
   }, 60_000);
 
   it('Twisted client → weft server: mutual verification, calls both ways over TLS', async () => {

@@ -13,7 +13,7 @@ import type { Failure } from '../../src/core/failure.js';
 import { IPv4Address } from '../../src/core/address.js';
 import { UnhandledCommand } from '../../src/protocols/amp/index.js';
 import { freshReactor } from '../node/socket-helpers.js';
-import { outcome, pythonPeer } from './python-peer.js';
+import { outcome, pythonPeer, withListeningPeer } from './python-peer.js';
 import {
   Back,
   Boom,
@@ -35,9 +35,7 @@ const PEER = fileURLToPath(new URL('amp_peer.py', import.meta.url));
 
 describe('AMP interop with Twisted', () => {
   it('weft client → Twisted server: every argument type, errors, callbacks, 200 in flight', async () => {
-    const peer = pythonPeer(PEER, ['server']);
-    try {
-      const port = Number((await peer.waitFor(/listening on (\d+)/))[1]);
+    await withListeningPeer(PEER, ['server'], async (port) => {
       const reactor = freshReactor();
       const amp = await connectAMP(reactor, port, () => new Peer());
       assert.deepEqual(await amp.callRemote(Sum, { a: 13, b: 81 }), { total: 94 });
@@ -95,12 +93,7 @@ describe('AMP interop with Twisted', () => {
       assert.equal(boom.error.message, 'kaboom');
       const { reason } = await lost;
       assert.instanceOf(reason.value, ConnectionDone);
-    } catch (e) {
-      throw new Error(`${String(e)}\n${peer.output()}`, { cause: e });
-    } finally {
-      peer.stop();
-      await peer.exited;
-    }
+    });
   }, 60_000);
 
   it('Twisted client → weft server: every scenario passes on the Twisted side', async () => {

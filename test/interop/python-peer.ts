@@ -65,3 +65,25 @@ export async function outcome<T>(d: Deferred<T>): Promise<{ value?: T; error?: u
     return { error };
   }
 }
+
+/**
+ * Runs the peer script at `script` with `args`, waits for its `listening on <port>` line, then
+ * runs `body` with that port. A failure is rethrown with the peer's output appended; either way
+ * the peer is stopped and awaited afterwards.
+ */
+export async function withListeningPeer(
+  script: string,
+  args: readonly string[],
+  body: (port: number) => Promise<void>,
+): Promise<void> {
+  const peer = pythonPeer(script, args);
+  try {
+    const port = Number((await peer.waitFor(/listening on (\d+)/))[1]);
+    await body(port);
+  } catch (e) {
+    throw new Error(`${String(e)}\n${peer.output()}`, { cause: e });
+  } finally {
+    peer.stop();
+    await peer.exited;
+  }
+}
