@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { ConnectionDone } from '../../src/core/errors.js';
 import type { Failure } from '../../src/core/failure.js';
 import type { ITransport } from '../../src/core/interfaces/transport.js';
 import { Protocol } from '../../src/core/protocol.js';
@@ -17,13 +16,7 @@ import {
   type NetstringFramerOptions,
 } from '../../src/protocols/basic/netstring-framer.js';
 import type { IterableProtocolOptions } from './iterable-protocol.js';
-
-interface Waiter {
-  resolve(result: IteratorResult<Uint8Array>): void;
-  reject(error: unknown): void;
-}
-
-const DONE: IteratorResult<Uint8Array> = { value: undefined, done: true };
+import { DONE, LoopFlow } from './loop-flow.js';
 
 /**
  * A protocol whose received frames are read with `for await`: each value is
@@ -76,14 +69,7 @@ export class FrameIterableProtocol<T extends ITransport = ITransport>
   readonly highWaterMark: number;
   /** See {@link IterableProtocolOptions.lowWaterMark}. */
   readonly lowWaterMark: number;
-  readonly #closeOnReturn: boolean;
-  #paused = false;
-  #waiter: Waiter | null = null;
-  /** Whether input is still flowing, ended by the peer (half-close), or the connection is gone. */
-  #input: 'flowing' | 'eof' | 'lost' = 'flowing';
-  #reason: Failure | null = null;
-  /** The loop is over: left early, or ended by a framing error already thrown. */
-  #returned = false;
+  readonly #flow: LoopFlow;
   /**
    * Present only with `halfClose` (with {@link FrameIterableProtocol.writeConnectionLost}:
    * transports treat a protocol as half-closeable only when it has both).
@@ -95,12 +81,12 @@ export class FrameIterableProtocol<T extends ITransport = ITransport>
   constructor(framer: Framer, options: IterableProtocolOptions = {}) {
     super();
     this.framer = framer;
-    this.highWaterMark = options.highWaterMark ?? 65_536;
-    this.lowWaterMark = options.lowWaterMark ?? Math.floor(this.highWaterMark / 4);
-    this.#closeOnReturn = options.closeOnReturn ?? true;
+    this.#flow = new LoopFlow(this, 'FrameIterableProtocol', options, true);
+    this.highWaterMark = this.#flow.highWaterMark;
+    this.lowWaterMark = this.#flow.lowWaterMark;
     if (options.halfClose === true) {
       this.readConnectionLost = (): void => {
-        this.#end(null);
+        this.#flow.end(null);
       };
       this.writeConnectionLost = (): void => undefined;
     }
@@ -137,38 +123,37 @@ export class FrameIterableProtocol<T extends ITransport = ITransport>
 
   /** Queues `data` in the framer; hands a frame to a waiting loop; pauses past the high-water mark. */
   override dataReceived(data: Uint8Array): void {
-    if (this.#returned) return;
+    const flow = this.#flow;
+    if (flow.returned) return;
     this.framer.feed(data);
-    const waiter = this.#waiter;
+    const waiter = flow.waiter;
     if (waiter !== null) {
       let frame: Uint8Array | undefined;
       try {
         frame = this.framer.next();
       } catch (e) {
-        this.#waiter = null;
+        flow.waiter = null;
         this.#close();
         waiter.reject(e);
         return;
       }
       if (frame === undefined) return; // still waiting for the rest of the frame
-      this.#waiter = null;
+      flow.waiter = null;
       waiter.resolve({ value: frame, done: false });
     }
     // The loop is busy with a frame: past the mark, stop the peer until it catches up.
-    if (!this.#paused && this.framer.bufferedLength > this.highWaterMark) {
-      this.#paused = true;
-      this.transport.pauseProducing();
-    }
+    flow.pauseAbove(this.framer.bufferedLength);
   }
 
   /** Ends the loop once the frames received are read. */
   override connectionLost(reason: Failure): void {
-    this.#end(reason);
+    this.#flow.end(reason);
   }
 
   /** The next frame, waiting for one if none is complete. */
   next(): Promise<IteratorResult<Uint8Array>> {
-    if (this.#returned) return Promise.resolve(DONE);
+    const flow = this.#flow;
+    if (flow.returned) return Promise.resolve(DONE);
     let frame: Uint8Array | undefined;
     try {
       frame = this.framer.next();
@@ -177,24 +162,17 @@ export class FrameIterableProtocol<T extends ITransport = ITransport>
       return Promise.reject(e);
     }
     if (frame !== undefined) {
-      if (this.#paused && this.framer.bufferedLength <= this.lowWaterMark) this.#resume();
+      if (flow.paused && this.framer.bufferedLength <= flow.lowWaterMark) flow.resume();
       return Promise.resolve({ value: frame, done: false });
     }
-    if (this.#input !== 'flowing') return this.#finish();
-    if (this.#waiter !== null) {
-      return Promise.reject(
-        new TypeError('FrameIterableProtocol: one next() at a time (one loop)'),
-      );
-    }
-    if (this.#paused) {
+    if (flow.input !== 'flowing') return flow.finish();
+    if (flow.paused && flow.waiter === null) {
       // Waiting for the rest of a frame: a paused transport would never send it. A transport
       // may deliver data from inside resumeProducing(), so look at the framer again.
-      this.#resume();
+      flow.resume();
       return this.next();
     }
-    return new Promise((resolve, reject) => {
-      this.#waiter = { resolve, reject };
-    });
+    return flow.wait();
   }
 
   /**
@@ -203,16 +181,14 @@ export class FrameIterableProtocol<T extends ITransport = ITransport>
    * false, closes the connection.
    */
   return(): Promise<IteratorResult<Uint8Array>> {
-    if (!this.#returned) {
-      this.#returned = true;
+    const flow = this.#flow;
+    if (!flow.returned) {
+      flow.returned = true;
       this.#drop();
-      const waiter = this.#waiter;
-      this.#waiter = null;
+      const waiter = flow.waiter;
+      flow.waiter = null;
       waiter?.resolve(DONE);
-      if (this.#connected()) {
-        if (this.#paused) this.#resume();
-        if (this.#closeOnReturn) this.transport.loseConnection();
-      }
+      flow.leave(flow.closeOnReturn);
     }
     return Promise.resolve(DONE);
   }
@@ -235,45 +211,7 @@ export class FrameIterableProtocol<T extends ITransport = ITransport>
 
   /** A framing error ended the loop: nobody reads the rest, so close. */
   #close(): void {
-    this.#returned = true;
-    if (this.#connected()) {
-      if (this.#paused) this.#resume();
-      this.transport.loseConnection();
-    }
-  }
-
-  /** Whether there is a transport still worth talking to. */
-  #connected(): boolean {
-    // `transport` is unset only if the loop ends before the connection was made.
-    return this.#input !== 'lost' && (this.transport as T | undefined) !== undefined;
-  }
-
-  #resume(): void {
-    this.#paused = false;
-    this.transport.resumeProducing();
-  }
-
-  #end(reason: Failure | null): void {
-    this.#input = reason === null ? 'eof' : 'lost';
-    this.#reason = reason;
-    const waiter = this.#waiter;
-    if (waiter === null) return;
-    this.#waiter = null;
-    this.#finish().then(
-      (result) => {
-        waiter.resolve(result);
-      },
-      (e: unknown) => {
-        waiter.reject(e);
-      },
-    );
-  }
-
-  #finish(): Promise<IteratorResult<Uint8Array>> {
-    this.#returned = true;
-    const reason = this.#reason;
-    if (reason === null) return Promise.resolve(DONE); // half-closed: the peer finished sending
-    if (reason.check(ConnectionDone) !== null) return Promise.resolve(DONE);
-    return Promise.reject(reason.value);
+    this.#flow.returned = true;
+    this.#flow.leave(true);
   }
 }

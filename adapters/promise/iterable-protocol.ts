@@ -6,11 +6,11 @@
  * @module
  */
 import type { IAddress } from '../../src/core/address.js';
-import { ConnectionDone } from '../../src/core/errors.js';
 import type { Failure } from '../../src/core/failure.js';
 import type { ITransport } from '../../src/core/interfaces/transport.js';
 import { Logger } from '../../src/core/logger.js';
 import { Factory, Protocol } from '../../src/core/protocol.js';
+import { DONE, LoopFlow } from './loop-flow.js';
 
 const log = new Logger('weft.adapters.promise');
 
@@ -37,13 +37,6 @@ export interface IterableProtocolOptions {
    */
   readonly halfClose?: boolean;
 }
-
-interface Waiter {
-  resolve(result: IteratorResult<Uint8Array>): void;
-  reject(error: unknown): void;
-}
-
-const DONE: IteratorResult<Uint8Array> = { value: undefined, done: true };
 
 /**
  * A protocol whose received data is read with `for await`.
@@ -79,17 +72,10 @@ export class IterableProtocol<T extends ITransport = ITransport>
   readonly highWaterMark: number;
   /** See {@link IterableProtocolOptions.lowWaterMark}. */
   readonly lowWaterMark: number;
-  readonly #closeOnReturn: boolean;
+  readonly #flow: LoopFlow;
   readonly #chunks: Uint8Array[] = [];
   #head = 0;
   #buffered = 0;
-  #paused = false;
-  #waiter: Waiter | null = null;
-  /** Whether input is still flowing, ended by the peer (half-close), or the connection is gone. */
-  #input: 'flowing' | 'eof' | 'lost' = 'flowing';
-  /** Why the connection was lost, once it was. */
-  #reason: Failure | null = null;
-  #returned = false;
   /**
    * Present only with `halfClose` (with {@link IterableProtocol.writeConnectionLost}:
    * transports treat a protocol as half-closeable only when it has both).
@@ -100,12 +86,12 @@ export class IterableProtocol<T extends ITransport = ITransport>
 
   constructor(options: IterableProtocolOptions = {}) {
     super();
-    this.highWaterMark = options.highWaterMark ?? 65_536;
-    this.lowWaterMark = options.lowWaterMark ?? Math.floor(this.highWaterMark / 4);
-    this.#closeOnReturn = options.closeOnReturn ?? true;
+    this.#flow = new LoopFlow(this, 'IterableProtocol', options, false);
+    this.highWaterMark = this.#flow.highWaterMark;
+    this.lowWaterMark = this.#flow.lowWaterMark;
     if (options.halfClose === true) {
       this.readConnectionLost = (): void => {
-        this.#end(null);
+        this.#flow.end(null);
       };
       this.writeConnectionLost = (): void => undefined;
     }
@@ -118,28 +104,27 @@ export class IterableProtocol<T extends ITransport = ITransport>
 
   /** Buffers `data` for the loop; pauses the transport past the high-water mark. */
   override dataReceived(data: Uint8Array): void {
-    if (this.#returned) return;
-    const waiter = this.#waiter;
+    const flow = this.#flow;
+    if (flow.returned) return;
+    const waiter = flow.waiter;
     if (waiter !== null) {
-      this.#waiter = null;
+      flow.waiter = null;
       waiter.resolve({ value: data, done: false });
       return;
     }
     this.#chunks.push(data);
     this.#buffered += data.length;
-    if (!this.#paused && this.#buffered > this.highWaterMark) {
-      this.#paused = true;
-      this.transport.pauseProducing();
-    }
+    flow.pauseAbove(this.#buffered);
   }
 
   /** Ends the loop: normally for `ConnectionDone`, by throwing the reason otherwise. */
   override connectionLost(reason: Failure): void {
-    this.#end(reason);
+    this.#flow.end(reason);
   }
 
   /** The next chunk, waiting for one if none is buffered. */
   next(): Promise<IteratorResult<Uint8Array>> {
+    const flow = this.#flow;
     if (this.#head < this.#chunks.length) {
       const value = this.#chunks[this.#head] as Uint8Array;
       this.#chunks[this.#head] = EMPTY;
@@ -149,20 +134,14 @@ export class IterableProtocol<T extends ITransport = ITransport>
         this.#head = 0;
       }
       this.#buffered -= value.length;
-      if (this.#paused && this.#buffered <= this.lowWaterMark && this.#input === 'flowing') {
-        this.#paused = false;
-        this.transport.resumeProducing();
+      if (flow.paused && this.#buffered <= flow.lowWaterMark && flow.input === 'flowing') {
+        flow.resume();
       }
       return Promise.resolve({ value, done: false });
     }
-    if (this.#returned) return Promise.resolve(DONE);
-    if (this.#input !== 'flowing') return this.#finish();
-    if (this.#waiter !== null) {
-      return Promise.reject(new TypeError('IterableProtocol: one next() at a time (one loop)'));
-    }
-    return new Promise((resolve, reject) => {
-      this.#waiter = { resolve, reject };
-    });
+    if (flow.returned) return Promise.resolve(DONE);
+    if (flow.input !== 'flowing') return flow.finish();
+    return flow.wait();
   }
 
   /**
@@ -171,19 +150,13 @@ export class IterableProtocol<T extends ITransport = ITransport>
    * false, closes the connection.
    */
   return(): Promise<IteratorResult<Uint8Array>> {
-    if (!this.#returned) {
-      this.#returned = true;
+    const flow = this.#flow;
+    if (!flow.returned) {
+      flow.returned = true;
       this.#chunks.length = 0;
       this.#head = 0;
       this.#buffered = 0;
-      // `transport` is unset only if the loop ends before the connection was made.
-      if (this.#input !== 'lost' && (this.transport as T | undefined) !== undefined) {
-        if (this.#paused) {
-          this.#paused = false;
-          this.transport.resumeProducing();
-        }
-        if (this.#closeOnReturn) this.transport.loseConnection();
-      }
+      flow.leave(flow.closeOnReturn);
     }
     return Promise.resolve(DONE);
   }
@@ -191,29 +164,6 @@ export class IterableProtocol<T extends ITransport = ITransport>
   /** The protocol is its own iterator: one loop per connection. */
   [Symbol.asyncIterator](): this {
     return this;
-  }
-
-  #end(reason: Failure | null): void {
-    this.#input = reason === null ? 'eof' : 'lost';
-    this.#reason = reason;
-    const waiter = this.#waiter;
-    if (waiter === null) return;
-    this.#waiter = null;
-    this.#finish().then(
-      (result) => {
-        waiter.resolve(result);
-      },
-      (e: unknown) => {
-        waiter.reject(e);
-      },
-    );
-  }
-
-  #finish(): Promise<IteratorResult<Uint8Array>> {
-    const reason = this.#reason;
-    if (reason === null) return Promise.resolve(DONE); // half-closed: the peer finished sending
-    if (reason.check(ConnectionDone) !== null) return Promise.resolve(DONE);
-    return Promise.reject(reason.value);
   }
 }
 

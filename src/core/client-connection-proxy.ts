@@ -9,8 +9,8 @@
 import type { IAddress } from './address.js';
 import type { Failure } from './failure.js';
 import type { ProtocolFactoryOf } from './interfaces/endpoint.js';
-import type { IHandshakeListener, IProtocol } from './interfaces/protocol.js';
-import { isHalfCloseableProtocol } from './interfaces/protocol.js';
+import { forwardOptionalHooks } from './forward-hooks.js';
+import type { IProtocol } from './interfaces/protocol.js';
 import type { ITransport } from './interfaces/transport.js';
 
 /**
@@ -36,20 +36,7 @@ export class ReconnectingProtocolProxy<P extends IProtocol> implements IProtocol
   constructor(wrappedProtocol: P, lost: (reason: Failure) => void) {
     this.wrappedProtocol = wrappedProtocol;
     this.#lost = lost;
-    if (isHalfCloseableProtocol(wrappedProtocol)) {
-      this.readConnectionLost = () => {
-        wrappedProtocol.readConnectionLost();
-      };
-      this.writeConnectionLost = () => {
-        wrappedProtocol.writeConnectionLost();
-      };
-    }
-    const handshake = (wrappedProtocol as Partial<IHandshakeListener>).handshakeCompleted;
-    if (typeof handshake === 'function') {
-      this.handshakeCompleted = () => {
-        handshake.call(wrappedProtocol);
-      };
-    }
+    forwardOptionalHooks(this, wrappedProtocol);
   }
 
   /** The wrapped protocol's transport, once it has one. */

@@ -14,6 +14,7 @@ import type { IDelayedCall, IReactorCore, IReactorTime } from '../core/interface
 import { AMP } from '../protocols/amp/amp.js';
 import type { Command } from '../protocols/amp/command.js';
 import type { ResponderLocator } from '../protocols/amp/dispatcher.js';
+import type { PoolJob } from './pool-queue.js';
 
 /** What a {@link ProcessPool} needs of a reactor: processes, time and shutdown triggers. */
 export type ProcessPoolReactor = IReactorProcess &
@@ -69,12 +70,9 @@ export interface ProcessPoolOptions {
 }
 
 /** One submitted call. */
-export interface Job {
+export interface Job extends PoolJob {
   readonly command: Command;
   readonly args: unknown;
-  readonly deferred: Deferred;
-  /** Cancelled while running: its answer is dropped. */
-  dropped: boolean;
 }
 
 /** One child process and what it is doing. */
@@ -109,12 +107,4 @@ export function modulePath(module: string | URL): string {
     `ProcessPool needs a file URL or an absolute path, got ${JSON.stringify(module)}` +
       " (use new URL('./child.js', import.meta.url))",
   );
-}
-
-export function checkSizes(min: number, max: number): void {
-  if (!(Number.isInteger(min) && Number.isInteger(max) && min >= 0 && max >= 1 && min <= max)) {
-    throw new RangeError(
-      `Pool sizes need 0 <= min <= max and max >= 1, got min ${String(min)}, max ${String(max)}`,
-    );
-  }
 }

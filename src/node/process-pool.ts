@@ -19,8 +19,8 @@ import { CommandLocator } from '../protocols/amp/command-locator.js';
 import type { Responder } from '../protocols/amp/dispatcher.js';
 import { ChildReady } from './process-pool-child.js';
 import { IdleReaper } from './process-pool-idle.js';
+import { PoolQueue } from './pool-queue.js';
 import {
-  checkSizes,
   modulePath,
   PoolAMP,
   type Child,
@@ -84,8 +84,7 @@ const log = new Logger('weft.process-pool');
  * ```
  */
 export class ProcessPool {
-  #min: number;
-  #max: number;
+  readonly #pool: PoolQueue<Child, Job>;
   readonly #maxQueued: number;
   readonly #timeout: number | null;
   readonly #maxCalls: number;
@@ -95,20 +94,26 @@ export class ProcessPool {
   readonly #argv: readonly string[];
   /** Every child not yet ended: working, idle or retiring. */
   readonly #children = new Set<Child>();
-  /** Children taking calls (busy or idle); retiring ones are only in #children. */
-  readonly #live = new Set<Child>();
-  readonly #idle: Child[] = [];
-  readonly #queue: Job[] = [];
   readonly #reaper: IdleReaper<Child>;
   #trigger: TriggerId | null = null;
-  #stopping: Deferred<void> | null = null;
-  #stopped = false;
 
   constructor(options: ProcessPoolOptions) {
     this.#options = options;
-    this.#min = options.min ?? 0;
-    this.#max = options.max ?? availableParallelism();
-    checkSizes(this.#min, this.#max);
+    // Its members are the children taking calls (busy or idle); retiring ones are only in #children.
+    this.#pool = new PoolQueue(options.min ?? 0, options.max ?? availableParallelism(), {
+      spawn: () => this.#spawn(),
+      run: (child, job) => {
+        this.#reaper.forget(child); // no longer idle
+        this.#run(child, job);
+      },
+      park: (child) => {
+        this.#makeIdle(child);
+      },
+      retire: (child) => {
+        this.#retire(child);
+      },
+      drain: () => this.#drain(),
+    });
     this.#maxQueued = options.maxQueued ?? Infinity;
     this.#timeout = options.timeout ?? null;
     this.#maxCalls = options.maxCallsPerChild ?? Infinity;
@@ -118,7 +123,7 @@ export class ProcessPool {
     if (!(this.#maxCalls >= 1)) throw new RangeError('maxCallsPerChild must be >= 1');
     this.#reactor = options.reactor ?? defaultReactor;
     this.#reaper = new IdleReaper<Child>(this.#reactor, options.maxIdle ?? null, {
-      canReap: () => this.#stopping === null && this.#live.size > this.#min,
+      canReap: () => !this.#pool.stopping && this.#pool.members.size > this.#pool.min,
       reap: (child) => {
         this.#retire(child);
       },
@@ -139,39 +144,40 @@ export class ProcessPool {
 
   /** Fewest children kept. */
   get min(): number {
-    return this.#min;
+    return this.#pool.min;
   }
 
   /** Most children at once. */
   get max(): number {
-    return this.#max;
+    return this.#pool.max;
   }
 
   /** Children taking calls now (busy and idle; not those retiring). */
   get children(): number {
-    return this.#live.size;
+    return this.#pool.members.size;
   }
 
   /** Children running a call now. */
   get busy(): number {
-    return this.#live.size - this.#idle.length;
+    return this.#pool.busy;
   }
 
   /** Calls waiting for a child. */
   get queued(): number {
-    return this.#queue.length;
+    return this.#pool.queued;
   }
 
   /** The process ids of the children taking calls. */
   get pids(): number[] {
     const pids: number[] = [];
-    for (const child of this.#live) if (child.process?.pid != null) pids.push(child.process.pid);
+    for (const child of this.#pool.members)
+      if (child.process?.pid != null) pids.push(child.process.pid);
     return pids;
   }
 
   /** Starts `min` children now rather than at the first call. */
   start(): void {
-    this.#dispatch();
+    this.#pool.dispatch();
   }
 
   /**
@@ -191,27 +197,14 @@ export class ProcessPool {
     if (!(command as Command).requiresAnswer) {
       throw new TypeError(`${command.name} requires no answer: a pool call needs one`);
     }
-    if (this.#stopping !== null) throw new InvalidStateError('The process pool is stopped');
-    const job: Job = {
-      command,
-      args,
-      dropped: false,
-      deferred: new Deferred<unknown>(() => {
-        const at = this.#queue.indexOf(job);
-        if (at >= 0) {
-          this.#queue.splice(at, 1);
-          this.#drainIfDone();
-        } else {
-          job.dropped = true;
-        }
-      }),
-    };
-    const canRunNow = this.#idle.length > 0 || this.#live.size < this.#max;
-    if (!canRunNow && this.#queue.length >= this.#maxQueued) {
+    const pool = this.#pool;
+    if (pool.stopping) throw new InvalidStateError('The process pool is stopped');
+    const job: Job = pool.newJob({ command, args });
+    const canRunNow = pool.idle.length > 0 || pool.members.size < pool.max;
+    if (!canRunNow && pool.queued >= this.#maxQueued) {
       return fail(new ProcessPoolFullError(this.#maxQueued));
     }
-    this.#queue.push(job);
-    this.#dispatch();
+    pool.submit(job);
     return job.deferred as Deferred<ResponseOf<C>>;
   }
 
@@ -222,12 +215,8 @@ export class ProcessPool {
    *
    * @throws {RangeError} if `min` > `max`, `max` < 1, or either is negative.
    */
-  adjustPoolsize(min: number = this.#min, max: number = this.#max): void {
-    checkSizes(min, max);
-    this.#min = min;
-    this.#max = max;
-    while (this.#live.size > max && this.#idle.length > 0) this.#retire(this.#idle.pop() as Child);
-    this.#dispatch();
+  adjustPoolsize(min: number = this.#pool.min, max: number = this.#pool.max): void {
+    this.#pool.adjust(min, max);
     this.#reaper.sweep(); // children that outstayed maxIdle while the old min kept them
   }
 
@@ -237,39 +226,14 @@ export class ProcessPool {
    * and the Deferred fires once all have exited. Idempotent.
    */
   stop(): Deferred<void> {
-    if (this.#stopping === null) {
-      this.#stopping = new Deferred<void>();
-      if (this.#trigger !== null) {
-        this.#reactor.removeSystemEventTrigger(this.#trigger);
-        this.#trigger = null;
-      }
-      this.#drainIfDone();
+    if (this.#trigger !== null) {
+      this.#reactor.removeSystemEventTrigger(this.#trigger);
+      this.#trigger = null;
     }
-    const d = new Deferred<void>();
-    this.#stopping.addCallback(() => {
-      d.callback(undefined);
-    });
-    return d;
+    return this.#pool.stop();
   }
 
-  // ----- dispatching
-
-  #dispatch(): void {
-    while (this.#queue.length > 0) {
-      let child = this.#idle.pop();
-      if (child === undefined) {
-        if (this.#live.size >= this.#max) break;
-        child = this.#spawn();
-      } else {
-        this.#reaper.forget(child);
-      }
-      this.#run(child, this.#queue.shift() as Job);
-    }
-    if (this.#stopping === null) {
-      while (this.#live.size < this.#min) this.#makeIdle(this.#spawn());
-    }
-    this.#drainIfDone();
-  }
+  // ----- children
 
   #spawn(): Child {
     const user = this.#options.locator;
@@ -299,7 +263,7 @@ export class ProcessPool {
       this.#childEnded(child, reason);
     };
     this.#children.add(child);
-    this.#live.add(child);
+    this.#pool.members.add(child);
     const adapter = new ProtocolProcessAdapter(amp, {
       stderr: this.#options.stderr ?? 'log',
       executable: this.#argv[2] ?? 'child',
@@ -347,7 +311,8 @@ export class ProcessPool {
     child.timer?.cancel();
     child.timer = null;
     child.job = null;
-    if (!reusable || child.calls >= this.#maxCalls || this.#live.size > this.#max) {
+    const pool = this.#pool;
+    if (!reusable || child.calls >= this.#maxCalls || pool.members.size > pool.max) {
       this.#retire(child);
     } else {
       this.#makeIdle(child);
@@ -356,21 +321,19 @@ export class ProcessPool {
       if (result instanceof Failure) job.deferred.errback(result);
       else job.deferred.callback(result);
     }
-    this.#dispatch();
+    pool.dispatch();
   }
 
   /** Puts `child` on the idle stack, timed for `maxIdle`. */
   #makeIdle(child: Child): void {
-    this.#idle.push(child);
+    this.#pool.idle.push(child);
     this.#reaper.idle(child);
   }
 
   /** Takes `child` out of service and closes its stdin: it exits; SIGKILL after the grace period. */
   #retire(child: Child): void {
-    this.#live.delete(child);
+    this.#pool.remove(child);
     this.#reaper.forget(child);
-    const at = this.#idle.indexOf(child);
-    if (at >= 0) this.#idle.splice(at, 1);
     if (child.ended !== null) return;
     child.process?.loseConnection();
     const killer = this.#reactor.callLater(this.#grace, () => {
@@ -397,35 +360,22 @@ export class ProcessPool {
     child.ended = reason;
     child.timer?.cancel();
     child.timer = null;
-    const wasLive = this.#live.delete(child);
+    const wasLive = this.#pool.remove(child);
     this.#reaper.forget(child);
     this.#children.delete(child);
-    const at = this.#idle.indexOf(child);
-    if (at >= 0) this.#idle.splice(at, 1);
     const job = child.job;
     child.job = null;
     if (job !== null && !job.dropped && !job.deferred.called) {
       job.deferred.errback(this.#crashError(child, job, reason));
     }
-    if (wasLive && this.#stopping === null && !child.timedOut) {
+    if (wasLive && !this.#pool.stopping && !child.timedOut) {
       log.warn('A pool child ended unexpectedly ({reason}); replacing it if needed', {
         reason: reason.getErrorMessage(),
       });
     }
     child.whenEnded.callback(undefined);
     // A child that could not even start would fail again: do not respawn it just to keep `min`.
-    if (reason.check(ProcessSpawnError) !== null) this.#dispatchQueued();
-    else this.#dispatch();
-  }
-
-  #dispatchQueued(): void {
-    const min = this.#min;
-    this.#min = 0;
-    try {
-      this.#dispatch();
-    } finally {
-      this.#min = min;
-    }
+    this.#pool.dispatch(reason.check(ProcessSpawnError) === null);
   }
 
   #crashError(child: Child, job: Job, reason: Failure): Error {
@@ -439,15 +389,9 @@ export class ProcessPool {
     return new PoolChildCrashError(0, null, { cause: value });
   }
 
-  /** Once stopping and nothing is left to run: retire every child, then fire when all exited. */
-  #drainIfDone(): void {
-    const stopping = this.#stopping;
-    if (stopping === null || this.#stopped || this.#queue.length > 0 || this.busy > 0) return;
-    this.#stopped = true;
-    for (const child of [...this.#live]) this.#retire(child);
-    const ends = [...this.#children].map((child) => child.whenEnded.asPromise());
-    void Promise.all(ends).then(() => {
-      stopping.callback(undefined);
-    });
+  /** Stopping and nothing is left to run: retires every child; settles once all exited. */
+  #drain(): Promise<unknown> {
+    for (const child of [...this.#pool.members]) this.#retire(child);
+    return Promise.all([...this.#children].map((child) => child.whenEnded.asPromise()));
   }
 }

@@ -13,6 +13,7 @@ import { Deferred } from '../core/defer.js';
 import { InvalidStateError } from '../core/errors.js';
 import type { IReactorCore } from '../core/interfaces/reactor.js';
 import { Logger } from '../core/logger.js';
+import { PoolQueue, type PoolJob } from './pool-queue.js';
 import { WorkerCrashError, WorkerError } from './worker-errors.js';
 import { type RunMessage, type WorkerMessage, workerSource } from './worker-main.js';
 import { isTransfer } from './worker-side.js';
@@ -35,12 +36,9 @@ export interface WorkerPoolOptions {
 }
 
 /** One submitted call. */
-interface Job {
+interface Job extends PoolJob {
   readonly message: RunMessage;
   readonly transferList: readonly Transferable[];
-  readonly deferred: Deferred;
-  /** Cancelled while running: its answer is dropped. */
-  dropped: boolean;
 }
 
 /** One worker thread and what it runs. */
@@ -90,47 +88,51 @@ function moduleSpecifier(module: string | URL): string {
  * ```
  */
 export class WorkerPool {
-  #min: number;
-  #max: number;
-  readonly #slots = new Set<Slot>();
-  readonly #idle: Slot[] = [];
-  readonly #queue: Job[] = [];
+  readonly #pool: PoolQueue<Slot, Job>;
   readonly #callables = new Map<string, (...args: never[]) => unknown>();
   #nextId = 0;
-  #stopped = false;
-  #stopping: Deferred<void> | null = null;
 
   constructor(options: WorkerPoolOptions = {}) {
-    this.#min = options.min ?? 0;
-    this.#max = options.max ?? availableParallelism();
-    checkSizes(this.#min, this.#max);
+    this.#pool = new PoolQueue(options.min ?? 0, options.max ?? availableParallelism(), {
+      spawn: () => this.#spawn(),
+      run: (slot, job) => {
+        this.#run(slot, job);
+      },
+      park: (slot) => {
+        this.#park(slot);
+      },
+      retire: (slot) => {
+        this.#retire(slot);
+      },
+      drain: () => this.#drain(),
+    });
     for (const [name, fn] of Object.entries(options.callables ?? {})) this.setCallable(name, fn);
     options.reactor?.addSystemEventTrigger('before', 'shutdown', () => this.stop());
   }
 
   /** Fewest workers kept. */
   get min(): number {
-    return this.#min;
+    return this.#pool.min;
   }
 
   /** Most workers at once. */
   get max(): number {
-    return this.#max;
+    return this.#pool.max;
   }
 
   /** Workers alive now (busy and idle). */
   get workers(): number {
-    return this.#slots.size;
+    return this.#pool.members.size;
   }
 
   /** Workers running a call now. */
   get busy(): number {
-    return this.#slots.size - this.#idle.length;
+    return this.#pool.busy;
   }
 
   /** Calls waiting for a worker. */
   get queued(): number {
-    return this.#queue.length;
+    return this.#pool.queued;
   }
 
   /**
@@ -148,7 +150,7 @@ export class WorkerPool {
     exportName: string,
     ...args: unknown[]
   ): Deferred<R> {
-    if (this.#stopping !== null) throw new InvalidStateError('The worker pool is stopped');
+    if (this.#pool.stopping) throw new InvalidStateError('The worker pool is stopped');
     const transferList: Transferable[] = [];
     const plain = args.map((arg) => {
       if (!isTransfer(arg)) return arg;
@@ -161,22 +163,8 @@ export class WorkerPool {
       exportName,
       args: plain,
     };
-    const job: Job = {
-      message,
-      transferList,
-      dropped: false,
-      deferred: new Deferred<unknown>(() => {
-        const at = this.#queue.indexOf(job);
-        if (at >= 0) {
-          this.#queue.splice(at, 1);
-          this.#drainIfDone();
-        } else {
-          job.dropped = true;
-        }
-      }),
-    };
-    this.#queue.push(job);
-    this.#dispatch();
+    const job: Job = this.#pool.newJob({ message, transferList });
+    this.#pool.submit(job);
     return job.deferred as Deferred<R>;
   }
 
@@ -196,12 +184,8 @@ export class WorkerPool {
    *
    * @throws {RangeError} if `min` > `max`, `max` < 1, or either is negative.
    */
-  adjustPoolsize(min: number = this.#min, max: number = this.#max): void {
-    checkSizes(min, max);
-    this.#min = min;
-    this.#max = max;
-    while (this.#slots.size > max && this.#idle.length > 0) this.#retire(this.#idle.pop() as Slot);
-    this.#dispatch();
+  adjustPoolsize(min: number = this.#pool.min, max: number = this.#pool.max): void {
+    this.#pool.adjust(min, max);
   }
 
   /**
@@ -210,28 +194,7 @@ export class WorkerPool {
    * The Deferred fires once they all have exited. Idempotent.
    */
   stop(): Deferred<void> {
-    if (this.#stopping === null) {
-      this.#stopping = new Deferred<void>();
-      this.#drainIfDone();
-    }
-    const d = new Deferred<void>();
-    this.#stopping.addCallback(() => {
-      d.callback(undefined);
-    });
-    return d;
-  }
-
-  #dispatch(): void {
-    while (this.#queue.length > 0) {
-      let slot = this.#idle.pop();
-      if (slot === undefined) {
-        if (this.#slots.size >= this.#max) return;
-        slot = this.#spawn();
-      }
-      this.#run(slot, this.#queue.shift() as Job);
-    }
-    if (this.#stopping === null) while (this.#slots.size < this.#min) this.#park(this.#spawn());
-    this.#drainIfDone();
+    return this.#pool.stop();
   }
 
   #run(slot: Slot, job: Job): void {
@@ -249,7 +212,7 @@ export class WorkerPool {
   #spawn(): Slot {
     const worker = new Worker(workerSource(), { eval: true });
     const slot: Slot = { worker, job: null, escaped: undefined };
-    this.#slots.add(slot);
+    this.#pool.members.add(slot);
     worker.on('message', (msg: WorkerMessage) => {
       this.#onMessage(slot, msg);
     });
@@ -265,13 +228,11 @@ export class WorkerPool {
   /** Marks `slot` idle: unref'd, so an idle pool never keeps the process alive. */
   #park(slot: Slot): void {
     slot.worker.unref();
-    this.#idle.push(slot);
+    this.#pool.idle.push(slot);
   }
 
   #retire(slot: Slot): void {
-    this.#slots.delete(slot);
-    const at = this.#idle.indexOf(slot);
-    if (at >= 0) this.#idle.splice(at, 1);
+    this.#pool.remove(slot);
     void slot.worker.terminate();
   }
 
@@ -283,13 +244,13 @@ export class WorkerPool {
     const job = slot.job;
     slot.job = null;
     if (job === null) return;
-    if (this.#slots.size > this.#max) this.#retire(slot);
+    if (this.#pool.members.size > this.#pool.max) this.#retire(slot);
     else this.#park(slot);
     if (!job.dropped) {
       if (msg.kind === 'result') job.deferred.callback(msg.value);
       else job.deferred.errback(new WorkerError(msg.error, { code: msg.error.code }));
     }
-    this.#dispatch();
+    this.#pool.dispatch();
   }
 
   #callFromThread(name: string, args: readonly unknown[]): void {
@@ -303,28 +264,23 @@ export class WorkerPool {
   }
 
   #onExit(slot: Slot, code: number): void {
-    const wasMember = this.#slots.delete(slot);
-    const at = this.#idle.indexOf(slot);
-    if (at >= 0) this.#idle.splice(at, 1);
+    const wasMember = this.#pool.remove(slot);
     const job = slot.job;
     slot.job = null;
     if (job !== null && !job.dropped) {
       job.deferred.errback(new WorkerCrashError(code, { cause: slot.escaped }));
     }
-    if (wasMember && this.#stopping === null && (job !== null || slot.escaped !== undefined)) {
+    if (wasMember && !this.#pool.stopping && (job !== null || slot.escaped !== undefined)) {
       log.warn('A pool worker exited with code {code}; replacing it', { code });
     }
-    this.#dispatch();
-    this.#drainIfDone();
+    this.#pool.dispatch();
+    this.#pool.drainIfDone();
   }
 
-  /** Once stopping and nothing is left to run: terminate the idle workers, then fire. */
-  #drainIfDone(): void {
-    const stopping = this.#stopping;
-    if (stopping === null || this.#stopped || this.#queue.length > 0) return;
-    if (this.busy > 0) return;
-    this.#stopped = true;
-    const exits = [...this.#slots].map(
+  /** Stopping and nothing is left to run: terminates the idle workers; settles once all exited. */
+  #drain(): Promise<unknown> {
+    const slots = this.#pool.members;
+    const exits = [...slots].map(
       (slot) =>
         new Promise<void>((resolve) => {
           slot.worker.once('exit', () => {
@@ -333,18 +289,8 @@ export class WorkerPool {
           void slot.worker.terminate();
         }),
     );
-    this.#slots.clear();
-    this.#idle.length = 0;
-    void Promise.all(exits).then(() => {
-      stopping.callback(undefined);
-    });
-  }
-}
-
-function checkSizes(min: number, max: number): void {
-  if (!(Number.isInteger(min) && Number.isInteger(max) && min >= 0 && max >= 1 && min <= max)) {
-    throw new RangeError(
-      `Pool sizes need 0 <= min <= max and max >= 1, got min ${String(min)}, max ${String(max)}`,
-    );
+    slots.clear();
+    this.#pool.idle.length = 0;
+    return Promise.all(exits);
   }
 }

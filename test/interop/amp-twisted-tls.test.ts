@@ -4,7 +4,6 @@
 // and the TLS client), and a Twisted client starting TLS with a weft server
 // (amp_tls_peer.py client). Calls held during the switch, calls after it, verification of each
 // side's certificate, and an untrusted certificate failing the calls with a typed error.
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 import { assert, describe, it } from 'vitest';
@@ -22,6 +21,7 @@ import { connectAMP, listenAMP } from '../support/amp-connect.js';
 import { Back, Peer, Sum, WhoAmI } from '../support/amp-commands.js';
 import { testCertificates } from '../support/tls-certs.js';
 import { freshReactor } from '../node/socket-helpers.js';
+import { outcome, pythonPeer, withListeningPeer } from './python-peer.js';
 
 const PEER = fileURLToPath(new URL('amp_tls_peer.py', import.meta.url));
 const certs = testCertificates();
@@ -31,72 +31,18 @@ const StartTLSSelfSigned = startTLSCommand({ name: 'StartTLSSelfSigned' });
 /** Asks amp_tls_peer.py's server to call StartTLS on this client (with its self-signed certificate if `self_signed`). */
 const InviteTLS = command({ name: 'InviteTLS', arguments: { self_signed: new AmpBoolean() } });
 
-interface Python {
-  output: () => string;
-  waitFor: (pattern: RegExp) => Promise<RegExpMatchArray>;
-  exited: Promise<number | null>;
-  stop: () => void;
-}
-
-/** Runs amp_tls_peer.py with `args`; killed after 30 s at the latest. */
-function python(args: string[]): Python {
-  const child = spawn('/usr/bin/python3', [PEER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  let closed = false;
-  const waiters: (() => void)[] = [];
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    out += chunk;
-    for (const w of waiters.splice(0)) w();
-  });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    err += chunk;
-  });
-  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-  const exited = new Promise<number | null>((resolve) => {
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      closed = true;
-      for (const w of waiters.splice(0)) w();
-      resolve(code);
-    });
-  });
-  return {
-    output: () => `${out}\n--- stderr ---\n${err}`,
-    exited,
-    stop: () => child.kill('SIGTERM'),
-    waitFor: async (pattern) => {
-      for (;;) {
-        const m = pattern.exec(out);
-        if (m !== null) return m;
-        if (closed) throw new Error(`amp_tls_peer.py ended first:\n${out}\n${err}`);
-        await new Promise<void>((resolve) => waiters.push(resolve));
-      }
-    },
-  };
-}
-
-async function outcome<T>(d: Deferred<T>): Promise<{ value?: T; error?: unknown }> {
-  try {
-    return { value: await d };
-  } catch (error) {
-    return { error };
-  }
-}
-
 describe('AMP StartTLS interop with Twisted', () => {
   it('weft client → Twisted server: held and later calls over TLS, the server verified', async () => {
     const { ca, caPath, server, selfSigned } = await certs;
-    const peer = python([
+    const args = [
       'server',
       caPath,
       server.certificatePath,
       server.privateKeyPath,
       selfSigned.certificatePath,
       selfSigned.privateKeyPath,
-    ]);
-    try {
-      const port = Number((await peer.waitFor(/listening on (\d+)/))[1]);
+    ];
+    await withListeningPeer(PEER, args, async (port) => {
       const reactor = freshReactor();
       const amp = await connectAMP(reactor, port, () => new Peer());
       assert.deepEqual(await amp.callRemote(Sum, { a: 1, b: 2 }), { total: 3 });
@@ -125,17 +71,12 @@ describe('AMP StartTLS interop with Twisted', () => {
       );
       const after = await outcome(rogue.callRemote(Sum, { a: 1, b: 1 }));
       assert.instanceOf(after.error, CertificateVerificationError);
-    } catch (e) {
-      throw new Error(`${String(e)}\n${peer.output()}`, { cause: e });
-    } finally {
-      peer.stop();
-      await peer.exited;
-    }
+    });
   }, 60_000);
 
   it('Twisted server → weft client: weft answers StartTLS, becomes the TLS client and verifies', async () => {
     const { ca, caPath, server, selfSigned, client, rogueClient } = await certs;
-    const peer = python([
+    const peer = pythonPeer(PEER, [
       'server',
       caPath,
       server.certificatePath,
@@ -208,7 +149,7 @@ describe('AMP StartTLS interop with Twisted', () => {
       }));
       return amp;
     });
-    const peer = python([
+    const peer = pythonPeer(PEER, [
       'client',
       String(port),
       caPath,

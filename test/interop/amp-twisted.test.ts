@@ -2,7 +2,6 @@
 // against a Twisted AMP server (amp_peer.py server), and a Twisted client against a weft server
 // (amp_peer.py client). Every argument type with edge values, declared, fatal and unknown
 // errors, requiresAnswer=false, calls from the server back to the client, many calls in flight.
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 import { assert, describe, it } from 'vitest';
@@ -14,6 +13,7 @@ import type { Failure } from '../../src/core/failure.js';
 import { IPv4Address } from '../../src/core/address.js';
 import { UnhandledCommand } from '../../src/protocols/amp/index.js';
 import { freshReactor } from '../node/socket-helpers.js';
+import { outcome, pythonPeer, withListeningPeer } from './python-peer.js';
 import {
   Back,
   Boom,
@@ -33,65 +33,9 @@ import { connectAMP } from '../support/amp-connect.js';
 
 const PEER = fileURLToPath(new URL('amp_peer.py', import.meta.url));
 
-interface Python {
-  output: () => string;
-  waitFor: (pattern: RegExp) => Promise<RegExpMatchArray>;
-  exited: Promise<number | null>;
-  stop: () => void;
-}
-
-/** Runs amp_peer.py with `args`; killed after 30 s at the latest. */
-function python(args: string[]): Python {
-  const child = spawn('/usr/bin/python3', [PEER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  const waiters: (() => void)[] = [];
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    out += chunk;
-    for (const w of waiters.splice(0)) w();
-  });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    err += chunk;
-  });
-  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-  const exited = new Promise<number | null>((resolve) => {
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      for (const w of waiters.splice(0)) w();
-      resolve(code);
-    });
-  });
-  let closed = false;
-  void exited.then(() => (closed = true));
-  return {
-    output: () => `${out}\n--- stderr ---\n${err}`,
-    exited,
-    stop: () => child.kill('SIGTERM'),
-    waitFor: async (pattern) => {
-      for (;;) {
-        const m = pattern.exec(out);
-        if (m !== null) return m;
-        if (closed) throw new Error(`amp_peer.py ended first:\n${out}\n${err}`);
-        await new Promise<void>((resolve) => waiters.push(resolve));
-      }
-    },
-  };
-}
-
-/** How `d` settles, as a promise of either side. */
-async function outcome<T>(d: Deferred<T>): Promise<{ value?: T; error?: unknown }> {
-  try {
-    return { value: await d };
-  } catch (error) {
-    return { error };
-  }
-}
-
 describe('AMP interop with Twisted', () => {
   it('weft client → Twisted server: every argument type, errors, callbacks, 200 in flight', async () => {
-    const peer = python(['server']);
-    try {
-      const port = Number((await peer.waitFor(/listening on (\d+)/))[1]);
+    await withListeningPeer(PEER, ['server'], async (port) => {
       const reactor = freshReactor();
       const amp = await connectAMP(reactor, port, () => new Peer());
       assert.deepEqual(await amp.callRemote(Sum, { a: 13, b: 81 }), { total: 94 });
@@ -152,12 +96,7 @@ describe('AMP interop with Twisted', () => {
       assert.equal(boom.error.message, 'kaboom');
       const { reason } = await lost;
       assert.instanceOf(reason.value, ConnectionDone);
-    } catch (e) {
-      throw new Error(`${String(e)}\n${peer.output()}`, { cause: e });
-    } finally {
-      peer.stop();
-      await peer.exited;
-    }
+    });
   }, 60_000);
 
   it('Twisted client → weft server: every scenario passes on the Twisted side', async () => {
@@ -167,7 +106,7 @@ describe('AMP interop with Twisted', () => {
     });
     const host = port.getHost();
     assert.instanceOf(host, IPv4Address);
-    const peer = python(['client', String(host.port)]);
+    const peer = pythonPeer(PEER, ['client', String(host.port)]);
     const code = await peer.exited;
     const out = peer.output();
     assert.equal(code, 0, out);

@@ -2,7 +2,7 @@
 // client certificates, ALPN, SNI, handshake failures and certificate loading. Certificates come
 // from test/support/tls-certs.ts; every wait is on a promise fired by a callback, bounded by
 // vitest's test timeout.
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 import { ConnectionClosed, ConnectionDone } from '../../src/core/errors.js';
 import type { Failure } from '../../src/core/failure.js';
@@ -69,9 +69,10 @@ function errorOf(reason: Failure): Error & { code?: string } {
 }
 
 let certs: TestCertificates;
-const ready = testCertificates().then((c) => {
-  certs = c;
-});
+// Made by openssl once for the file, before the first test (with a test's time to do it).
+beforeAll(async () => {
+  certs = await testCertificates();
+}, 20_000);
 
 /** The test CA's server certificate, and the CA as the only trust root for clients. */
 function serverOptions(extra: Partial<ServerTLSOptions> = {}): ServerTLSOptions {
@@ -85,7 +86,6 @@ function trusting(extra: Partial<ClientTLSOptions> = {}): ClientTLSOptions {
 describe('NodeReactor.connectSSL and listenSSL', () => {
   describe('lifecycle', () => {
     it('calls connectionMade at the TCP connection, sends its writes after the handshake, then handshakeCompleted', async () => {
-      await ready;
       const reactor = freshReactor();
       const { server, client } = await tlsPair(reactor, serverOptions(), trusting(), {
         client: Greeter,
@@ -102,7 +102,6 @@ describe('NodeReactor.connectSSL and listenSSL', () => {
     });
 
     it('closes cleanly when loseConnection() comes before the handshake completes', async () => {
-      await ready;
       const reactor = freshReactor();
       class Quitter extends TLSRecorder {
         override connectionMade(): void {
@@ -118,7 +117,6 @@ describe('NodeReactor.connectSSL and listenSSL', () => {
     });
 
     it('closes the connection with the exception thrown by handshakeCompleted', async () => {
-      await ready;
       const reactor = freshReactor();
       class Thrower extends TLSRecorder {
         override handshakeCompleted(): void {
@@ -138,7 +136,6 @@ describe('NodeReactor.connectSSL and listenSSL', () => {
 
   describe('server verification (on by default)', () => {
     it('accepts a server whose certificate chains to the trust root, and reports that certificate', async () => {
-      await ready;
       const reactor = freshReactor();
       const { server, client } = await tlsPair(reactor, serverOptions(), trusting());
       await client.handshake;
@@ -153,7 +150,6 @@ describe('NodeReactor.connectSSL and listenSSL', () => {
     });
 
     it('rejects a self-signed server with CertificateVerificationError (DEPTH_ZERO_SELF_SIGNED_CERT), after connectionMade', async () => {
-      await ready;
       const reactor = freshReactor();
       const { server, client, clientFactory } = await tlsPair(
         reactor,
@@ -171,39 +167,46 @@ describe('NodeReactor.connectSSL and listenSSL', () => {
       expect((await server.lost).value).toBeInstanceOf(TLSError);
     });
 
-    it('rejects an expired server certificate with CertificateVerificationError (CERT_HAS_EXPIRED)', async () => {
-      await ready;
-      const reactor = freshReactor();
-      const { client } = await tlsPair(reactor, { ...certs.expired }, trusting());
-      const reason = await client.lost;
-      expect(reason.value).toBeInstanceOf(CertificateVerificationError);
-      expect(errorOf(reason).code).toBe('CERT_HAS_EXPIRED');
-    });
+    // The server's options, the client's, and the code of the CertificateVerificationError the
+    // client's connection is lost with.
+    const rejections: readonly {
+      readonly title: string;
+      readonly server: () => ServerTLSOptions;
+      readonly client: () => ClientTLSOptions;
+      readonly code: string;
+    }[] = [
+      {
+        title:
+          'rejects an expired server certificate with CertificateVerificationError (CERT_HAS_EXPIRED)',
+        server: () => ({ ...certs.expired }),
+        client: () => trusting(),
+        code: 'CERT_HAS_EXPIRED',
+      },
+      {
+        title: 'rejects a certificate for another name with ERR_TLS_CERT_ALTNAME_INVALID',
+        server: () => serverOptions(),
+        client: () => trusting({ hostname: 'www.example.com' }),
+        code: 'ERR_TLS_CERT_ALTNAME_INVALID',
+      },
+      {
+        title: "uses the platform's trust store by default, which does not know the test CA",
+        server: () => serverOptions(),
+        client: () => ({}),
+        code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+      },
+    ];
 
-    it('rejects a certificate for another name with ERR_TLS_CERT_ALTNAME_INVALID', async () => {
-      await ready;
-      const reactor = freshReactor();
-      const { client } = await tlsPair(
-        reactor,
-        serverOptions(),
-        trusting({ hostname: 'www.example.com' }),
-      );
-      const reason = await client.lost;
-      expect(reason.value).toBeInstanceOf(CertificateVerificationError);
-      expect(errorOf(reason).code).toBe('ERR_TLS_CERT_ALTNAME_INVALID');
-    });
-
-    it("uses the platform's trust store by default, which does not know the test CA", async () => {
-      await ready;
-      const reactor = freshReactor();
-      const { client } = await tlsPair(reactor, serverOptions(), {});
-      const reason = await client.lost;
-      expect(reason.value).toBeInstanceOf(CertificateVerificationError);
-      expect(errorOf(reason).code).toBe('UNABLE_TO_VERIFY_LEAF_SIGNATURE');
-    });
+    for (const { title, server, client: clientOptions, code } of rejections) {
+      it(title, async () => {
+        const reactor = freshReactor();
+        const { client } = await tlsPair(reactor, server(), clientOptions());
+        const reason = await client.lost;
+        expect(reason.value).toBeInstanceOf(CertificateVerificationError);
+        expect(errorOf(reason).code).toBe(code);
+      });
+    }
 
     it('accepts any server with verify: false', async () => {
-      await ready;
       const reactor = freshReactor();
       const { client } = await tlsPair(
         reactor,
@@ -217,7 +220,6 @@ describe('NodeReactor.connectSSL and listenSSL', () => {
 
   describe('client certificates', () => {
     it("'require' accepts a client certificate the trust root signed, and reports it", async () => {
-      await ready;
       const reactor = freshReactor();
       const { server } = await tlsPair(
         reactor,
@@ -229,7 +231,6 @@ describe('NodeReactor.connectSSL and listenSSL', () => {
     });
 
     it("'require' rejects a client without a certificate", async () => {
-      await ready;
       const reactor = freshReactor();
       const { server, client } = await tlsPair(
         reactor,
@@ -245,7 +246,6 @@ describe('NodeReactor.connectSSL and listenSSL', () => {
     });
 
     it("'require' rejects a client certificate the trust root did not sign", async () => {
-      await ready;
       const reactor = freshReactor();
       const { server } = await tlsPair(
         reactor,
@@ -259,7 +259,6 @@ describe('NodeReactor.connectSSL and listenSSL', () => {
     });
 
     it("'request' accepts a client without a certificate", async () => {
-      await ready;
       const reactor = freshReactor();
       const { server } = await tlsPair(
         reactor,
@@ -271,7 +270,6 @@ describe('NodeReactor.connectSSL and listenSSL', () => {
     });
 
     it("'request' still rejects a certificate that does not verify", async () => {
-      await ready;
       const reactor = freshReactor();
       const { server } = await tlsPair(
         reactor,
@@ -284,7 +282,6 @@ describe('NodeReactor.connectSSL and listenSSL', () => {
 
   describe('ALPN', () => {
     it("agrees on the server's most preferred protocol that the client offers, on both ends", async () => {
-      await ready;
       const reactor = freshReactor();
       const { server, client } = await tlsPair(
         reactor,
@@ -298,7 +295,6 @@ describe('NodeReactor.connectSSL and listenSSL', () => {
     });
 
     it('gives null when the client offers nothing', async () => {
-      await ready;
       const reactor = freshReactor();
       const { server, client } = await tlsPair(
         reactor,
@@ -311,7 +307,6 @@ describe('NodeReactor.connectSSL and listenSSL', () => {
     });
 
     it('fails the handshake when the client offers only protocols the server does not accept', async () => {
-      await ready;
       const reactor = freshReactor();
       const { server, client } = await tlsPair(
         reactor,
@@ -327,45 +322,58 @@ describe('NodeReactor.connectSSL and listenSSL', () => {
     const sniServer = (): ServerTLSOptions =>
       serverOptions({ sni: { 'other.example': certs.other, '*.wild.example': certs.other } });
 
-    it('serves the certificate registered for the name the client asks for', async () => {
-      await ready;
-      const reactor = freshReactor();
-      const { client } = await tlsPair(
-        reactor,
-        sniServer(),
-        trusting({ hostname: 'other.example' }),
-      );
-      await client.handshake;
-      expect(client.transport.getPeerCertificate()?.subject.CN).toBe('other.example');
-    });
+    // Each case connects once per entry of `asks`: the name the client sends (none for an IP
+    // address) and the CN of the certificate it must be served.
+    const cases: readonly {
+      readonly title: string;
+      readonly asks: readonly { readonly hostname?: string; readonly cn: string }[];
+    }[] = [
+      {
+        title: 'serves the certificate registered for the name the client asks for',
+        asks: [{ hostname: 'other.example', cn: 'other.example' }],
+      },
+      {
+        title: 'matches a one-label wildcard',
+        asks: [{ hostname: 'a.wild.example', cn: 'other.example' }],
+      },
+      {
+        title: 'serves the default certificate for other names and for IP addresses',
+        asks: [{ hostname: 'localhost', cn: 'localhost' }, { cn: 'localhost' }],
+      },
+    ];
 
-    it('matches a one-label wildcard', async () => {
-      await ready;
-      const reactor = freshReactor();
-      const { client } = await tlsPair(
-        reactor,
-        sniServer(),
-        trusting({ hostname: 'a.wild.example' }),
-      );
-      await client.handshake;
-      expect(client.transport.getPeerCertificate()?.subject.CN).toBe('other.example');
-    });
-
-    it('serves the default certificate for other names and for IP addresses', async () => {
-      await ready;
-      const reactor = freshReactor();
-      const named = await tlsPair(reactor, sniServer(), trusting({ hostname: 'localhost' }));
-      await named.client.handshake;
-      expect(named.client.transport.getPeerCertificate()?.subject.CN).toBe('localhost');
-      const literal = await tlsPair(reactor, sniServer(), trusting());
-      await literal.client.handshake;
-      expect(literal.client.transport.getPeerCertificate()?.subject.CN).toBe('localhost');
-    });
+    for (const { title, asks } of cases) {
+      it(title, async () => {
+        const reactor = freshReactor();
+        for (const { hostname, cn } of asks) {
+          const { client } = await tlsPair(
+            reactor,
+            sniServer(),
+            trusting(hostname === undefined ? {} : { hostname }),
+          );
+          await client.handshake;
+          expect(client.transport.getPeerCertificate()?.subject.CN).toBe(cn);
+        }
+      });
+    }
   });
 
   describe('handshake failures', () => {
+    /** A TLS server on 127.0.0.1 and a plain TCP client connected to it. */
+    async function plainClient(reactor: NodeReactor): Promise<{
+      serverFactory: RecordingFactory<TLSRecorder>;
+      client: Recorder;
+    }> {
+      const serverFactory = new RecordingFactory(TLSRecorder);
+      const port = await reactor.listenSSL(0, serverFactory, serverOptions(), {
+        interface: '127.0.0.1',
+      });
+      const clientFactory = new RecordingClientFactory(Recorder);
+      reactor.connectTCP('127.0.0.1', portNumber(port), clientFactory);
+      return { serverFactory, client: await clientFactory.made };
+    }
+
     it('ends both ends with TLSHandshakeError carrying the OpenSSL code when no version is common', async () => {
-      await ready;
       const reactor = freshReactor();
       const { server, client } = await tlsPair(
         reactor,
@@ -381,15 +389,7 @@ describe('NodeReactor.connectSSL and listenSSL', () => {
     });
 
     it('gives the server TLSHandshakeError when the client speaks something else than TLS', async () => {
-      await ready;
-      const reactor = freshReactor();
-      const serverFactory = new RecordingFactory(TLSRecorder);
-      const port = await reactor.listenSSL(0, serverFactory, serverOptions(), {
-        interface: '127.0.0.1',
-      });
-      const clientFactory = new RecordingClientFactory(Recorder);
-      reactor.connectTCP('127.0.0.1', portNumber(port), clientFactory);
-      const client = await clientFactory.made;
+      const { serverFactory, client } = await plainClient(freshReactor());
       client.transport.write('GET / HTTP/1.0\r\n\r\n');
       const server = await serverFactory.connection(0);
       const reason = await server.lost;
@@ -398,15 +398,8 @@ describe('NodeReactor.connectSSL and listenSSL', () => {
     });
 
     it('gives the server TLSHandshakeError when the client closes mid-handshake', async () => {
-      await ready;
-      const reactor = freshReactor();
-      const serverFactory = new RecordingFactory(TLSRecorder);
-      const port = await reactor.listenSSL(0, serverFactory, serverOptions(), {
-        interface: '127.0.0.1',
-      });
-      const clientFactory = new RecordingClientFactory(Recorder);
-      reactor.connectTCP('127.0.0.1', portNumber(port), clientFactory);
-      (await clientFactory.made).transport.loseConnection();
+      const { serverFactory, client } = await plainClient(freshReactor());
+      client.transport.loseConnection();
       const server = await serverFactory.connection(0);
       expect((await server.lost).value).toBeInstanceOf(TLSHandshakeError);
     });
@@ -414,7 +407,6 @@ describe('NodeReactor.connectSSL and listenSSL', () => {
 
   describe('certificates from files', () => {
     it('reads PEM files named by path, asynchronously', async () => {
-      await ready;
       const reactor = freshReactor();
       const { client } = await tlsPair(
         reactor,
@@ -426,7 +418,6 @@ describe('NodeReactor.connectSSL and listenSSL', () => {
     });
 
     it('accepts PEM bytes and a certificate list', async () => {
-      await ready;
       const reactor = freshReactor();
       const bytes = new TextEncoder();
       const { client } = await tlsPair(
@@ -441,7 +432,6 @@ describe('NodeReactor.connectSSL and listenSSL', () => {
     });
 
     it('fails listenSSL with TLSOptionsError (ENOENT) for a missing file', async () => {
-      await ready;
       const reactor = freshReactor();
       const factory = new RecordingFactory(TLSRecorder);
       const listening = reactor.listenSSL(0, factory, {
@@ -454,7 +444,6 @@ describe('NodeReactor.connectSSL and listenSSL', () => {
     });
 
     it('fails listenSSL with TLSOptionsError for a key that is not PEM', async () => {
-      await ready;
       const reactor = freshReactor();
       const factory = new RecordingFactory(TLSRecorder);
       const listening = reactor.listenSSL(0, factory, {
@@ -466,7 +455,6 @@ describe('NodeReactor.connectSSL and listenSSL', () => {
     });
 
     it('reports a missing trust root file to clientConnectionFailed, before connecting', async () => {
-      await ready;
       const reactor = freshReactor();
       const factory = new RecordingClientFactory(TLSRecorder);
       const connector = reactor.connectSSL('127.0.0.1', 1, factory, {
@@ -479,7 +467,6 @@ describe('NodeReactor.connectSSL and listenSSL', () => {
     });
 
     it('reports unusable PEM text to clientConnectionFailed', async () => {
-      await ready;
       const reactor = freshReactor();
       const factory = new RecordingClientFactory(TLSRecorder);
       reactor.connectSSL('127.0.0.1', 1, factory, {

@@ -11,12 +11,8 @@
 import type { IAddress } from '../../core/address.js';
 import type { Failure } from '../../core/failure.js';
 import type { IPullProducer, IPushProducer } from '../../core/interfaces/producer.js';
-import {
-  isHalfCloseableProtocol,
-  type IHandshakeListener,
-  type IProtocol,
-  type IProtocolFactory,
-} from '../../core/interfaces/protocol.js';
+import { forwardOptionalHooks } from '../../core/forward-hooks.js';
+import type { IProtocol, IProtocolFactory } from '../../core/interfaces/protocol.js';
 import type { IConnector, ITransport } from '../../core/interfaces/transport.js';
 import type { IClientFactoryCallbacks, ProtocolClass } from '../../core/protocol.js';
 import { ClientFactory } from '../../core/protocol.js';
@@ -147,20 +143,7 @@ export class ProtocolWrapper implements IProtocol, ITransport {
   constructor(factory: WrappingFactory, wrappedProtocol: IProtocol) {
     this.factory = factory;
     this.wrappedProtocol = wrappedProtocol;
-    if (isHalfCloseableProtocol(wrappedProtocol)) {
-      this.readConnectionLost = () => {
-        wrappedProtocol.readConnectionLost();
-      };
-      this.writeConnectionLost = () => {
-        wrappedProtocol.writeConnectionLost();
-      };
-    }
-    const handshake = (wrappedProtocol as Partial<IHandshakeListener>).handshakeCompleted;
-    if (typeof handshake === 'function') {
-      this.handshakeCompleted = () => {
-        handshake.call(wrappedProtocol);
-      };
-    }
+    forwardOptionalHooks(this, wrappedProtocol);
   }
 
   /**
