@@ -13,7 +13,11 @@ import type { IDelayedCall, IReactorTime } from '../../src/core/interfaces/react
  *
  * Activity only records the time: the scheduled call, when it comes early,
  * re-schedules itself for the rest of the period, so busy connections cost
- * no timer churn per chunk.
+ * no timer churn per chunk. Changing the period does not cancel a call that
+ * is due no later than the new period would end either (it re-schedules or
+ * drops itself when it comes), so a keep-alive HTTP connection, whose server
+ * turns the timeout on after each response and off at each request, costs no
+ * timer churn per request. {@link SocketTimer.stop} cancels at once.
  *
  * @internal
  */
@@ -37,8 +41,16 @@ export class SocketTimer {
   /** Sets the idle period (0 turns the timer off) and restarts it. */
   set(seconds: number): void {
     this.#timeout = seconds;
+    if (seconds === 0) return; // an armed call finds the timer off when it comes, and drops
+    const call = this.#call;
+    if (call !== null && call.getTime() > this.#reactor.seconds() + seconds) this.#cancel();
+    this.touch();
+  }
+
+  /** Turns the timer off and cancels its scheduled call now (the socket is closing). */
+  stop(): void {
+    this.#timeout = 0;
     this.#cancel();
-    if (seconds > 0) this.touch();
   }
 
   /** Records activity now, arming the timer if it is set and not armed. */
@@ -52,6 +64,7 @@ export class SocketTimer {
 
   #fire(): void {
     this.#call = null;
+    if (this.#timeout === 0) return;
     const idle = this.#reactor.seconds() - this.#last;
     if (idle < this.#timeout) {
       this.#call = this.#reactor.callLater(this.#timeout - idle, () => {

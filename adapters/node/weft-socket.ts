@@ -6,7 +6,9 @@
  * @module
  */
 import type { EventEmitter } from 'node:events';
+import { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
+import { TLSSocket } from 'node:tls';
 
 import type { IAddress } from '../../src/core/address.js';
 import { IPv4Address, IPv6Address, UNIXAddress } from '../../src/core/address.js';
@@ -21,6 +23,7 @@ import type {
 import type { IDelayedCall, IReactorTime } from '../../src/core/interfaces/reactor.js';
 import type { IStreamTransport, ITransport } from '../../src/core/interfaces/transport.js';
 import { reactor as defaultReactor } from '../../src/node/reactor.js';
+import { StreamTransport } from '../../src/node/stream-transport.js';
 import { SocketTimer } from './socket-timer.js';
 
 /** Options of {@link WeftSocket}. */
@@ -57,6 +60,23 @@ function familyOf(address: IAddress | undefined): string | undefined {
   if (address instanceof IPv4Address) return 'IPv4';
   if (address instanceof IPv6Address) return 'IPv6';
   return undefined;
+}
+
+/** The Node internals of a `net.Socket` that {@link WeftSocket.exposeHandle} relies on. */
+interface NativeSocket {
+  readonly _handle?: {
+    readonly isStreamBase?: boolean;
+    readonly _consumed?: boolean;
+    reading?: boolean;
+    readStart(): number;
+    readStop(): number;
+  } | null;
+}
+
+/** A chunk Node's Writable gave us (strings are not decoded) as the transport takes it. */
+function chunkOf(chunk: Uint8Array | string, encoding: BufferEncoding): Uint8Array | string {
+  if (typeof chunk !== 'string' || encoding === 'utf8' || encoding === 'utf-8') return chunk;
+  return Buffer.from(chunk, encoding);
 }
 
 /** The socket under a transport that has one (`getHandle()`), for TLS facts and ref/unref. */
@@ -123,8 +143,6 @@ function isStreamTransport(t: ITransport): t is IStreamTransport {
 export class WeftSocket extends Duplex {
   /** The protocol to connect to a weft transport; this socket is its face to Node. */
   readonly protocol: IProtocol & IHalfCloseableProtocol & IHandshakeListener & IPushProducer;
-  /** Bytes received from the transport. */
-  bytesRead = 0;
   /** Bytes handed to the transport. */
   bytesWritten = 0;
   /**
@@ -134,6 +152,10 @@ export class WeftSocket extends Duplex {
    */
   server: EventEmitter | undefined = undefined;
   #transport: ITransport | null = null;
+  /** Bytes received from the transport. */
+  #bytesRead = 0;
+  /** The socket whose native handle {@link WeftSocket.exposeHandle} exposed, else null. */
+  #exposed: Socket | null = null;
   #lost: Failure | null = null;
   /** Set when destroy() ran before the connection was made: it is aborted as soon as it is. */
   #destroyedEarly = false;
@@ -156,6 +178,8 @@ export class WeftSocket extends Duplex {
   constructor(options: WeftSocketOptions = {}) {
     super({
       allowHalfOpen: options.allowHalfOpen ?? true,
+      // Strings go to the transport as they are (it sends them as UTF-8); #chunk converts others.
+      decodeStrings: false,
       ...(options.highWaterMark === undefined ? {} : { highWaterMark: options.highWaterMark }),
     });
     this.#reactor = options.reactor ?? defaultReactor;
@@ -197,6 +221,60 @@ export class WeftSocket extends Duplex {
   /** The transport, once connected (`null` before, and still set after the loss). */
   get transport(): ITransport | null {
     return this.#transport;
+  }
+
+  /** Bytes received (as `net.Socket#bytesRead`). */
+  get bytesRead(): number {
+    return this.#exposed?.bytesRead ?? this.#bytesRead;
+  }
+
+  /**
+   * Lets Node code that reads from a socket's native handle (`_handle`) do
+   * so, as it does with its own sockets: Node's `http.Server` then parses
+   * requests in C++ straight from the connection's TCP (or UNIX) handle, with
+   * no JavaScript `'data'` event per chunk. `NodeServerFactory` calls it for
+   * hosted `http.Server`s (its `nativeRead` option); call it yourself only
+   * when you hand the socket to such code at once.
+   *
+   * It does so only where that is the same connection weft would read: the
+   * transport is weft's own TCP or UNIX connection (not TLS, not wrapped by
+   * a policy or any other protocol, so every wrapper still sees every
+   * byte), over a socket with a native handle nobody consumes yet, and
+   * nothing has been read. Writes, timeouts and closing still go through
+   * weft; reads no longer reach this socket's readable side while Node
+   * consumes the handle (Node stops when it hands the connection on, e.g.
+   * at an HTTP upgrade, and the bytes flow through weft again). Activity
+   * Node reports through `_unrefTimer()` pushes `setTimeout`'s idle timer
+   * back, and `bytesRead` counts the socket's.
+   *
+   * @returns whether the handle is now exposed (false: nothing changed).
+   */
+  exposeHandle(): boolean {
+    if (this.#exposed !== null) return true;
+    const t = this.#transport;
+    if (!(t instanceof StreamTransport) || t.protocol !== this.protocol || this.#lost !== null) {
+      return false;
+    }
+    const socket: unknown = t.getHandle();
+    if (!(socket instanceof Socket) || socket instanceof TLSSocket) return false;
+    const handle = (socket as unknown as NativeSocket)._handle;
+    if (handle?.isStreamBase !== true || handle._consumed === true) return false;
+    if (this.#bytesRead > 0 || this.readableLength > 0) return false;
+    this.#exposed = socket;
+    Object.defineProperty(this, '_handle', {
+      configurable: true,
+      get: (): unknown => (this.destroyed ? null : (socket as unknown as NativeSocket)._handle),
+    });
+    return true;
+  }
+
+  /**
+   * Marks activity for `setTimeout`'s idle timer. Node's HTTP server calls
+   * it (as on a `net.Socket`) when it has read from an exposed handle
+   * ({@link WeftSocket.exposeHandle}), where no `'data'` event does.
+   */
+  _unrefTimer(): void {
+    this.#timer.touch();
   }
 
   // ----- net.Socket look-alikes
@@ -329,19 +407,19 @@ export class WeftSocket extends Duplex {
   }
 
   override _write(
-    chunk: Uint8Array,
-    _encoding: BufferEncoding,
+    chunk: Uint8Array | string,
+    encoding: BufferEncoding,
     cb: (err?: Error | null) => void,
   ): void {
-    this.#send([chunk], cb);
+    this.#send([chunkOf(chunk, encoding)], cb);
   }
 
   override _writev(
-    chunks: { chunk: Uint8Array; encoding: BufferEncoding }[],
+    chunks: { chunk: Uint8Array | string; encoding: BufferEncoding }[],
     cb: (err?: Error | null) => void,
   ): void {
     this.#send(
-      chunks.map((c) => c.chunk),
+      chunks.map((c) => chunkOf(c.chunk, c.encoding)),
       cb,
     );
   }
@@ -361,7 +439,8 @@ export class WeftSocket extends Duplex {
   }
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
-    this.#timer.set(0);
+    this.#timer.stop();
+    this.#stopExposedReads();
     const t = this.#transport;
     if (this.#lost !== null) {
       cb(err);
@@ -424,7 +503,8 @@ export class WeftSocket extends Duplex {
       this.#early = { chunks, cb };
       return;
     }
-    for (const c of chunks) this.bytesWritten += c.length;
+    for (const c of chunks)
+      this.bytesWritten += typeof c === 'string' ? Buffer.byteLength(c) : c.length;
     this.#timer.touch();
     if (chunks.length === 1) t.write(chunks[0] as Uint8Array);
     else t.writeSequence(chunks);
@@ -444,8 +524,20 @@ export class WeftSocket extends Duplex {
     t.unregisterProducer();
   }
 
+  /**
+   * A destroyed socket reads no more: the transport's close stops reading from its socket,
+   * which does not stop Node's parser reading from an exposed handle, so stop that here.
+   */
+  #stopExposedReads(): void {
+    const handle = (this.#exposed as unknown as NativeSocket | null)?._handle;
+    if (handle?.reading === true) {
+      handle.reading = false;
+      handle.readStop();
+    }
+  }
+
   #received(data: Uint8Array): void {
-    this.bytesRead += data.length;
+    this.#bytesRead += data.length;
     this.#timer.touch();
     if (!this.push(data) && !this.#readPaused) {
       this.#readPaused = true;
@@ -465,7 +557,7 @@ export class WeftSocket extends Duplex {
     this.#graceCall = null;
     if (grace?.active() === true) grace.cancel();
     this.#registered = false; // a transport drops its producer when the connection is lost
-    this.#timer.set(0);
+    this.#timer.stop();
     const held = this.#heldWrite;
     this.#heldWrite = null;
     held?.();

@@ -277,6 +277,65 @@ describe('WeftSocket', () => {
       clock.advance(100);
       expect(events).not.toContain('timeout');
     });
+    it('costs no timer churn when turned off and on again (as an HTTP server does per request), and still fires when due', () => {
+      const clock = new Clock();
+      const { socket, events } = connected({ reactor: clock });
+      socket.setTimeout(5000);
+      const [armed] = clock.getDelayedCalls();
+      clock.advance(2);
+      socket.setTimeout(0);
+      clock.advance(1);
+      socket.setTimeout(5000); // idle from t=3: due at 8
+      expect(clock.getDelayedCalls()).toEqual([armed]);
+      clock.advance(4.9);
+      expect(events).not.toContain('timeout');
+      clock.advance(0.1);
+      expect(clock.seconds()).toBe(8);
+      expect(events.filter((e) => e === 'timeout')).toHaveLength(1);
+    });
+
+    it('re-arms earlier when a shorter period ends before the armed call', () => {
+      const clock = new Clock();
+      const { socket } = connected({ reactor: clock });
+      const fired: number[] = [];
+      socket.on('timeout', () => fired.push(clock.seconds()));
+      socket.setTimeout(10_000);
+      clock.advance(0.5);
+      socket.setTimeout(1000);
+      expect(clock.getDelayedCalls().map((c) => c.getTime())).toEqual([1.5]);
+      clock.advance(1);
+      expect(fired).toEqual([1.5]);
+    });
+
+    it('drops an armed call that comes after the timer was turned off', () => {
+      const clock = new Clock();
+      const { socket, events } = connected({ reactor: clock });
+      socket.setTimeout(1000);
+      socket.setTimeout(0);
+      clock.advance(2);
+      expect(events).not.toContain('timeout');
+      expect(clock.getDelayedCalls()).toEqual([]);
+    });
+
+    it('cancels its scheduled call at once when the socket is destroyed', () => {
+      const clock = new Clock();
+      const { socket } = connected({ reactor: clock });
+      socket.setTimeout(1000);
+      socket.destroy();
+      expect(clock.getDelayedCalls()).toEqual([]);
+    });
+  });
+
+  describe('writing strings', () => {
+    it('sends strings as UTF-8 unless written with another encoding, and counts bytes', async () => {
+      const { socket, transport } = connected();
+      socket.write('é');
+      socket.write('é', 'latin1');
+      socket.write(Buffer.from('!'));
+      await turn();
+      expect([...transport.value()]).toEqual([0xc3, 0xa9, 0xe9, 0x21]);
+      expect(socket.bytesWritten).toBe(4);
+    });
   });
 
   describe('net.Socket look-alikes', () => {
