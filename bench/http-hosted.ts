@@ -11,6 +11,10 @@
  * rounds as requests per CPU-second of this process (both servers live in it): the CPU cost per
  * request, which the load of other processes disturbs far less than wall-clock throughput.
  *
+ * The hosted server parses requests straight from each weft connection's TCP handle
+ * (`NodeServerFactory`'s `nativeRead`, the default); `NATIVE_READ=0` measures it reading through
+ * the `WeftSocket` instead.
+ *
  *   npm run bench -- http-hosted [--rounds=N]      (WRK_SECONDS=3 sets each slice's length)
  *
  * wrk is /usr/bin/wrk; when it is missing this installs it with apt-get (needs root).
@@ -110,7 +114,9 @@ export async function run(): Promise<Result[]> {
   const nativePort = (native.address() as AddressInfo).port;
 
   const reactor = new NodeReactor();
-  const factory = new NodeServerFactory(hello(), { reactor });
+  const nativeRead = process.env.NATIVE_READ !== '0';
+  const factory = new NodeServerFactory(hello(), { reactor, nativeRead });
+  console.log(`  hosted with nativeRead: ${String(nativeRead)}`);
   const port = await reactor.listenTCP(0, factory, { interface: '127.0.0.1' });
   const { port: hostedPort } = port.getHost() as IPv4Address | IPv6Address;
 

@@ -256,6 +256,34 @@ describe('NodeServerFactory nativeRead', () => {
     expect(seen).toEqual([true, true, true]);
   });
 
+  it("sees the client's end of stream (which Node passes back to weft): answers, then closes", async () => {
+    const seen: (boolean | undefined)[] = [];
+    const port = await host(consumedServer(seen));
+    const client = netConnect({ host: '127.0.0.1', port, allowHalfOpen: true });
+    cleanups.push(() => client.destroy());
+    let text = '';
+    client.on('data', (d: Buffer) => (text += d.toString()));
+    const closed = once(client, 'close');
+    client.end(request);
+    await closed;
+    expect(text).toMatch(/^HTTP\/1\.1 200[^]*\/ 1\n$/);
+    expect(seen).toEqual([true]);
+  });
+
+  it('answers a malformed request with 400 and closes, as Node does on its own sockets', async () => {
+    const seen: (boolean | undefined)[] = [];
+    const port = await host(consumedServer(seen));
+    const client = netConnect({ host: '127.0.0.1', port });
+    cleanups.push(() => client.destroy());
+    let text = '';
+    client.on('data', (d: Buffer) => (text += d.toString()));
+    const closed = once(client, 'close');
+    client.write('NOT HTTP AT ALL\r\n\r\n');
+    await closed;
+    expect(text).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(seen).toEqual([]);
+  });
+
   it('reads through the WeftSocket instead with nativeRead: false', async () => {
     const seen: (boolean | undefined)[] = [];
     const port = await host(consumedServer(seen), { nativeRead: false });
