@@ -60,3 +60,16 @@ export function drive(pump: IOPump, limit = 200_000): () => void {
     on = false;
   };
 }
+
+/** Resolves once `condition()` holds, checked once per event-loop turn (at most 10 000 turns). */
+export function until(condition: () => boolean): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let turns = 0;
+    const check = (): void => {
+      if (condition()) resolve();
+      else if (turns++ > 10_000) reject(new Error('condition never held'));
+      else setImmediate(check);
+    };
+    check();
+  });
+}

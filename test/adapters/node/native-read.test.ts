@@ -20,6 +20,7 @@ import { WrappingFactory } from '../../../src/protocols/policies/wrapper.js';
 import { Clock } from '../../../src/testing/clock.js';
 import { StringTransport } from '../../../src/testing/string-transport.js';
 import { testCertificates } from '../../support/tls-certs.js';
+import { until } from './http-helpers.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -119,13 +120,7 @@ describe('WeftSocket.exposeHandle', () => {
     expect(exposed(socket)._handle).not.toBeNull();
     expect(socket.exposeHandle()).toBe(true); // again: nothing changes
     client.write('four');
-    await new Promise<void>((resolve) => {
-      const check = (): void => {
-        if (socket.bytesRead === 4) resolve();
-        else setImmediate(check);
-      };
-      check();
-    });
+    await until(() => socket.bytesRead === 4);
   });
 
   it('stops reading from the handle at destroy(), and reports no handle once destroyed', async () => {
@@ -163,13 +158,7 @@ describe('WeftSocket.exposeHandle', () => {
       socketFactory(reactor, (s) => late.push(s)),
     );
     client.write('x');
-    await new Promise<void>((resolve) => {
-      const check = (): void => {
-        if (late[0] !== undefined && late[0].bytesRead > 0) resolve();
-        else setImmediate(check);
-      };
-      check();
-    });
+    await until(() => late[0] !== undefined && late[0].bytesRead > 0);
     expect(late[0]?.exposeHandle()).toBe(false);
 
     const inMemory = new WeftSocket();
@@ -195,13 +184,7 @@ describe('WeftSocket.exposeHandle', () => {
     const client = netConnect({ host: '127.0.0.1', port: portOf(port.getHost()) });
     cleanups.push(() => client.destroy());
     await once(client, 'connect');
-    await new Promise<void>((resolve) => {
-      const check = (): void => {
-        if (answers.length > 0) resolve();
-        else setImmediate(check);
-      };
-      check();
-    });
+    await until(() => answers.length > 0);
     expect(answers).toEqual([false]);
   });
 
@@ -221,13 +204,7 @@ describe('WeftSocket.exposeHandle', () => {
     const client = netConnect({ path });
     cleanups.push(() => client.destroy());
     await once(client, 'connect');
-    await new Promise<void>((resolve) => {
-      const check = (): void => {
-        if (answers.length > 0) resolve();
-        else setImmediate(check);
-      };
-      check();
-    });
+    await until(() => answers.length > 0);
     expect(answers).toEqual([true]);
   });
 });
