@@ -165,6 +165,7 @@ export class NodeServerFactory extends Factory<WeftSocket['protocol']> {
       this.#sessions.add(session);
       session.once('close', () => this.#sessions.delete(session));
       lendAddresses(session.socket as unknown as AddressInternals, socket);
+      lendTLSFacts(session, socket);
     };
     socket.server = this.server;
     if (event === 'connection' && this.server instanceof HTTPServer) {
@@ -245,6 +246,28 @@ function lendAddresses(target: AddressInternals, socket: WeftSocket): void {
   }
   const host = socket.address();
   if ('address' in host) target._sockname = host;
+}
+
+/**
+ * An http2 session over a {@link WeftSocket} that weft made TLS (`listenSSL`)
+ * reads `encrypted` and `alpnProtocol` from the `JSStreamSocket` Node wraps
+ * the socket in, which knows nothing of TLS, so it would call itself an
+ * unencrypted `'h2c'` session. This gives the wrapper (`req.socket`) the
+ * weft socket's facts and corrects the session's own record, which Node
+ * keeps under internal symbols (found by their description; left as it is
+ * where Node's internals differ).
+ */
+function lendTLSFacts(session: Http2Session, socket: WeftSocket): void {
+  if (socket.encrypted !== true) return;
+  const alpn = socket.alpnProtocol ?? false;
+  const wrapper = session.socket as unknown as { encrypted?: boolean; alpnProtocol?: unknown };
+  wrapper.encrypted = true;
+  wrapper.alpnProtocol = alpn;
+  const record = session as unknown as Record<symbol, unknown>;
+  for (const key of Object.getOwnPropertySymbols(session)) {
+    if (key.description === 'encrypted' && record[key] === false) record[key] = true;
+    if (key.description === 'alpnProtocol' && record[key] === 'h2c') record[key] = alpn;
+  }
 }
 
 /**

@@ -224,6 +224,25 @@ describe('http2 on weft', () => {
     expect(client.alpnProtocol).toBe('h2');
   });
 
+  it('reports a hosted h2 session over weft TLS as encrypted, with ALPN h2 (session and req.socket)', async () => {
+    const certs = await testCertificates();
+    const facts: unknown[] = [];
+    const server = createSecureServer({}, (req, res) => {
+      const { session: s } = req.stream;
+      const socket = req.socket as unknown as { encrypted?: boolean; alpnProtocol?: unknown };
+      facts.push(s?.encrypted, s?.alpnProtocol, socket.encrypted, socket.alpnProtocol);
+      res.end('ok');
+    });
+    const { port } = await host(server, { ...certs.server, acceptableProtocols: ['h2'] });
+    const client = session(`https://localhost:${port}`, {
+      ca: certs.ca,
+      host: '127.0.0.1',
+      servername: 'localhost',
+    });
+    expect(await get(client, '/')).toEqual([200, 'ok']);
+    expect(facts).toEqual([true, 'h2', true, 'h2']);
+  });
+
   it('falls back to HTTP/1.1 on the same weft TLS port for a client without h2 (allowHTTP1)', async () => {
     const certs = await testCertificates();
     const server = createSecureServer({ allowHTTP1: true }, app);
