@@ -52,6 +52,14 @@ export interface Comparison {
   readonly rounds?: number;
   /** Unrecorded runs of each side before measuring (default 2). */
   readonly warmup?: number;
+  /**
+   * Run a full garbage collection before each sample (default true), so that one side's garbage
+   * is not collected in the other's time. Turn it off for samples of a server under steady load:
+   * after a forced full collection V8 starts again from a small young generation, and the next
+   * second of an allocation-heavy workload is spent growing it back (a hello-world HTTP server
+   * then serves well under half its steady rate), which says nothing of a long-running server.
+   */
+  readonly collectGarbage?: boolean;
 }
 
 export interface Result {
@@ -156,10 +164,11 @@ export function roundsOr(fallback: number): number {
 export async function compare(c: Comparison): Promise<Result> {
   const rounds = defaultRounds ?? c.rounds ?? 9;
   const warmup = c.warmup ?? 2;
+  const collect = c.collectGarbage === false ? (): void => undefined : collectGarbage;
   for (let i = 0; i < warmup; i++) {
-    collectGarbage();
+    collect();
     await c.weft();
-    collectGarbage();
+    collect();
     await c.raw();
   }
   const weftCosts: number[] = [];
@@ -168,14 +177,14 @@ export async function compare(c: Comparison): Promise<Result> {
     let weft: number;
     let raw: number;
     if (round % 2 === 0) {
-      collectGarbage();
+      collect();
       weft = await c.weft();
-      collectGarbage();
+      collect();
       raw = await c.raw();
     } else {
-      collectGarbage();
+      collect();
       raw = await c.raw();
-      collectGarbage();
+      collect();
       weft = await c.weft();
     }
     weftCosts.push(weft);

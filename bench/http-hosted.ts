@@ -18,11 +18,18 @@
  *   npm run bench -- http-hosted [--rounds=N]      (WRK_SECONDS=3 sets each slice's length)
  *
  * wrk is /usr/bin/wrk; when it is missing this installs it with apt-get (needs root).
+ *
+ * On a machine with two or more cores and `taskset` (util-linux), this process (both servers, all
+ * its threads) is pinned to core 0 and wrk to core 1, so that the load generator never competes
+ * with the server for a core and the scheduler does not move them around (`PIN=0` turns that
+ * off; child processes inherit the affinity, so pinning the whole run from outside would put wrk
+ * on the server's core).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { availableParallelism } from 'node:os';
 
 import { NodeServerFactory } from '../adapters/node/index.js';
 import type { IPv4Address, IPv6Address } from '../src/core/address.js';
@@ -30,6 +37,24 @@ import { NodeReactor } from '../src/node/reactor.js';
 import { compare, median, type Result } from './harness.js';
 
 const WRK = '/usr/bin/wrk';
+const TASKSET = '/usr/bin/taskset';
+
+/** wrk's command line: through `taskset -c 1` once {@link pin} has pinned this process. */
+let wrkCommand: readonly string[] = [WRK];
+
+/**
+ * Pins this process (every thread) to core 0 and makes wrk run on core 1, where the machine has
+ * the cores and `taskset`; returns how the run is placed, for the report.
+ */
+function pin(): string {
+  if (process.env.PIN === '0') return 'not pinned (PIN=0)';
+  if (availableParallelism() < 2 || !existsSync(TASKSET))
+    return 'not pinned (one core or no taskset)';
+  const r = spawnSync(TASKSET, ['-a', '-cp', '0', String(process.pid)], { encoding: 'utf8' });
+  if (r.status !== 0) return `not pinned (taskset failed: ${r.stderr.trim()})`;
+  wrkCommand = [TASKSET, '-c', '1', WRK];
+  return 'servers pinned to core 0, wrk to core 1';
+}
 
 function ensureWrk(): void {
   if (existsSync(WRK)) return;
@@ -60,9 +85,11 @@ function wrk(port: number, seconds: number): Promise<WrkRun> {
     // Asynchronous, so this process (where both servers live) keeps serving while wrk runs.
     import('node:child_process')
       .then(({ execFile }) => {
+        const [command = WRK, ...prefix] = wrkCommand;
         execFile(
-          WRK,
+          command,
           [
+            ...prefix,
             '-t1',
             '-c50',
             `-d${String(seconds)}s`,
@@ -108,6 +135,7 @@ async function measured(
 
 export async function run(): Promise<Result[]> {
   ensureWrk();
+  console.log(`  ${pin()}`);
   const seconds = Number(process.env.WRK_SECONDS ?? '1');
   const native = hello();
   await new Promise<void>((resolve) => native.listen(0, '127.0.0.1', resolve));
@@ -131,6 +159,9 @@ export async function run(): Promise<Result[]> {
       rawLabel: 'native node:http',
       rounds: 15,
       warmup: 1,
+      // Servers under steady load: a forced full GC before each slice would start each one from a
+      // small young generation (see Comparison.collectGarbage).
+      collectGarbage: false,
       goal: { op: '>=', value: 0.85, note: 'aim 0.95×' },
       weft: async () => {
         const r = await measured(hostedPort, seconds);
