@@ -26,14 +26,15 @@
 //                                           compiled JavaScript, e.g. modules worker threads load)
 import { once } from 'node:events';
 import { get as httpGet } from 'node:http';
-import { readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-import { afterAll, assert, beforeAll, describe, it } from 'vitest';
+import { assert, describe, it } from 'vitest';
 
 import { runNode, type ChildRun } from '../support/child-process.js';
+import { compiledFixtures, fixturesOutput } from '../support/compiled-fixtures.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const examplesDir = join(root, 'examples');
@@ -197,11 +198,10 @@ async function runMain(name: string): Promise<string[]> {
 
 // ----- examples in child processes ----------------------------------------------------------------
 
-/** Per worker process, so concurrent runs never read each other's half-written output. */
-const outDir = join(root, '.build-fixtures', `examples-${String(process.pid)}`);
+const compiledFile = fixturesOutput('examples');
 
 function compiled(name: string): string {
-  return join(outDir, 'examples', name.replace(/\.ts$/, '.js'));
+  return compiledFile(`examples/${name.replace(/\.ts$/, '.js')}`);
 }
 
 /** Starts a server example on a free port of 127.0.0.1; resolves once it listens. */
@@ -504,25 +504,7 @@ describe('examples', () => {
 
   const childRuns = servers.length + clients.length + standalones.length;
   describe.runIf(childRuns > 0)('in child processes', () => {
-    beforeAll(async () => {
-      const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-      const project = join(root, 'tsconfig.examples.json');
-      const build = await runNode(tsc, ['-p', project, '--outDir', outDir], {
-        timeoutMs: 100_000,
-      }).exited;
-      if (build.code !== 0) {
-        throw new Error(`tsc -p tsconfig.examples.json failed:\n${build.stdout}${build.stderr}`);
-      }
-    }, 120_000);
-
-    afterAll(() => {
-      rmSync(outDir, { recursive: true, force: true });
-      try {
-        rmdirSync(join(root, '.build-fixtures')); // only if no other run is using it
-      } catch {
-        // not empty: another test run is still using it
-      }
-    });
+    compiledFixtures('examples', [], { project: 'tsconfig.examples.json', strict: true });
 
     for (const name of servers) {
       describe(name, () => {

@@ -3,10 +3,7 @@
 // late socket errors, and reactor shutdown. Each must end in the documented callback with the
 // documented error class, never in a crash or an unhandled 'error'.
 import { spawn } from 'node:child_process';
-import { existsSync, rmdirSync, rmSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
@@ -41,6 +38,7 @@ import {
   shutDown,
   tcpTransport,
 } from './socket-helpers.js';
+import { compiledFixtures } from '../support/compiled-fixtures.js';
 
 /** A protocol that implements IHalfCloseableProtocol, recording both half-closes. */
 class HalfCloser extends Recorder implements IHalfCloseableProtocol {
@@ -493,33 +491,9 @@ describe('fault matrix', () => {
   });
 
   describe('running out of descriptors (EMFILE at accept)', () => {
-    const root = fileURLToPath(new URL('../..', import.meta.url));
-    const outDir = join(root, '.build-fixtures', `run-${String(process.pid)}-fault`);
-    const fixture = join(outDir, 'test', 'node', 'fixtures', 'emfile-server.js');
-
-    beforeAll(async () => {
-      const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-      const project = join(root, 'tsconfig.fixtures.json');
-      const child = spawn(process.execPath, [tsc, '-p', project, '--outDir', outDir], {
-        stdio: 'ignore',
-      });
-      await new Promise<void>((resolve) => {
-        child.on('close', () => {
-          resolve();
-        });
-      });
-      // Type errors elsewhere in the tree do not stop tsc emitting; only missing output is fatal.
-      if (!existsSync(fixture)) throw new Error(`tsc did not emit ${fixture}`);
-    }, 120_000);
-
-    afterAll(() => {
-      rmSync(outDir, { recursive: true, force: true });
-      try {
-        rmdirSync(join(root, '.build-fixtures')); // only if no other run is using it
-      } catch {
-        // not empty: another test run is still using it
-      }
-    });
+    const fixture = compiledFixtures('fault', ['test/node/fixtures/emfile-server.js'])(
+      'test/node/fixtures/emfile-server.js',
+    );
 
     it('never crashes the server, closes what it cannot accept, and accepts again once descriptors are free', async () => {
       const child = spawn('bash', ['-c', `ulimit -n 64; exec "${process.execPath}" "${fixture}"`], {

@@ -1,18 +1,16 @@
 // The idle timeout of ProcessPool (`maxIdle`): IdleReaper's logic on a Clock, then real child
 // processes (./fixtures/pool-child.ts, compiled once by tsconfig.fixtures.json) whose pool is
 // timed on a Clock, so no test waits for real time to pass.
-import { existsSync, rmdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 
-import { afterAll, afterEach, assert, beforeAll, describe, it } from 'vitest';
+import { afterEach, assert, describe, it } from 'vitest';
 
 import { ProcessPool } from '../../src/node/process-pool.js';
 import { IdleReaper } from '../../src/node/process-pool-idle.js';
 import { NodeReactor } from '../../src/node/reactor.js';
 import { CommandLocator } from '../../src/protocols/amp/command-locator.js';
 import { Clock } from '../../src/testing/clock.js';
-import { runNode } from '../support/child-process.js';
+import { compiledFixtures } from '../support/compiled-fixtures.js';
 import { Add, Gate, Gated, Whoami } from './fixtures/pool-commands.js';
 
 describe('IdleReaper', () => {
@@ -86,29 +84,8 @@ describe('IdleReaper', () => {
   });
 });
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-/** Per test process, so concurrent runs never read each other's half-written output. */
-const outDir = join(root, '.build-fixtures', `pool-idle-${String(process.pid)}`);
-const childPath = join(outDir, 'test', 'node', 'fixtures', 'pool-child.js');
-
-beforeAll(async () => {
-  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-  const project = join(root, 'tsconfig.fixtures.json');
-  const build = await runNode(tsc, ['-p', project, '--outDir', outDir], { timeoutMs: 100_000 })
-    .exited;
-  if (!existsSync(childPath)) {
-    throw new Error(`tsc did not emit ${childPath} (exit ${String(build.code)}):\n${build.stdout}`);
-  }
-}, 120_000);
-
-afterAll(() => {
-  rmSync(outDir, { recursive: true, force: true });
-  try {
-    rmdirSync(join(root, '.build-fixtures')); // only if no other run is using it
-  } catch {
-    // not empty: another test run is still using it
-  }
-});
+const fixture = compiledFixtures('pool-idle', ['test/node/fixtures/pool-child.js']);
+const childPath = fixture('test/node/fixtures/pool-child.js');
 
 const reactor = new NodeReactor();
 const pools: ProcessPool[] = [];

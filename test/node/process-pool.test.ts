@@ -1,11 +1,9 @@
 // ProcessPool over real child Node processes running ./fixtures/pool-child.ts (compiled once by
 // tsconfig.fixtures.json). Calls that must stay busy wait on a gate: the child calls Gate back on
 // the pool, and the test answers when it chooses, so nothing here sleeps. Timeouts run on a Clock.
-import { existsSync, rmdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 
-import { afterAll, afterEach, assert, beforeAll, describe, it } from 'vitest';
+import { afterEach, assert, describe, it } from 'vitest';
 
 import { Deferred } from '../../src/core/defer.js';
 import { CancelledError, InvalidStateError, TimeoutError } from '../../src/core/errors.js';
@@ -23,7 +21,7 @@ import { CommandLocator } from '../../src/protocols/amp/command-locator.js';
 import { UnknownRemoteError } from '../../src/protocols/amp/errors.js';
 import { Clock } from '../../src/testing/clock.js';
 import { LogCapture } from '../../src/testing/log-capture.js';
-import { runNode } from '../support/child-process.js';
+import { compiledFixtures } from '../support/compiled-fixtures.js';
 import {
   Add,
   BadInput,
@@ -38,29 +36,8 @@ import {
 } from './fixtures/pool-commands.js';
 import { openFds } from './process-helpers.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-/** Per test process, so concurrent runs never read each other's half-written output. */
-const outDir = join(root, '.build-fixtures', `pool-${String(process.pid)}`);
-const childPath = join(outDir, 'test', 'node', 'fixtures', 'pool-child.js');
-
-beforeAll(async () => {
-  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-  const project = join(root, 'tsconfig.fixtures.json');
-  const build = await runNode(tsc, ['-p', project, '--outDir', outDir], { timeoutMs: 100_000 })
-    .exited;
-  if (!existsSync(childPath)) {
-    throw new Error(`tsc did not emit ${childPath} (exit ${String(build.code)}):\n${build.stdout}`);
-  }
-}, 120_000);
-
-afterAll(() => {
-  rmSync(outDir, { recursive: true, force: true });
-  try {
-    rmdirSync(join(root, '.build-fixtures')); // only if no other run is using it
-  } catch {
-    // not empty: another test run is still using it
-  }
-});
+const fixture = compiledFixtures('pool', ['test/node/fixtures/pool-child.js']);
+const childPath = fixture('test/node/fixtures/pool-child.js');
 
 /** Gates children wait on: `arrived(label)` once a child is held there, `open(label)` to answer. */
 class Gates {
@@ -299,7 +276,7 @@ describe('ProcessPool', () => {
 
     it('fails calls with PoolChildCrashError when children cannot start, without respawning for min', async () => {
       logs = new LogCapture();
-      const p = pool({ min: 1, max: 1, path: join(outDir, 'no-such-directory') });
+      const p = pool({ min: 1, max: 1, path: fixture('no-such-directory') });
       const error = (await failureOf(p.callRemote(Whoami, {}))).value as PoolChildCrashError;
       assert.instanceOf(error, PoolChildCrashError);
       assert.instanceOf(error.cause, ProcessSpawnError);

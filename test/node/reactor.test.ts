@@ -2,19 +2,17 @@
 // only timing assertion is "not before it was due". Whole-process behaviour (react's exit status,
 // signals, nothing keeping the process alive after shutdown) is tested in child processes running
 // the fixtures in ./fixtures, compiled once by tsconfig.fixtures.json.
-import { existsSync, rmdirSync, rmSync } from 'node:fs';
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 
 import { Deferred } from '../../src/core/defer.js';
 import { globalLogPublisher, type LogEvent } from '../../src/core/index.js';
 import { NodeReactor, reactor as defaultReactor } from '../../src/node/reactor.js';
 import { describeIReactorTime } from '../support/reactor-time-contract.js';
 import { runNode } from '../support/child-process.js';
+import { compiledFixtures, fixturesOutput } from '../support/compiled-fixtures.js';
 
 /** A promise resolved by a call the reactor itself runs `seconds` from now. */
 function reactorSleep(reactor: NodeReactor, seconds: number): Promise<void> {
@@ -335,39 +333,19 @@ describe('NodeReactor', () => {
 
 // ----- whole processes ----------------------------------------------------------------------------
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-/** Per worker process, so concurrent runs never read each other's half-written output. */
-const outDir = join(root, '.build-fixtures', `run-${String(process.pid)}`);
+const compiled = fixturesOutput('run');
 
 function fixture(name: string): string {
-  return join(outDir, 'test', 'node', 'fixtures', `${name}.js`);
+  return compiled(`test/node/fixtures/${name}.js`);
 }
 
 const FIXTURES = ['react-main', 'signal-shutdown', 'stop-with-pending-call'];
 
 describe('NodeReactor in a whole process', () => {
-  beforeAll(async () => {
-    const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-    const project = join(root, 'tsconfig.fixtures.json');
-    const build = await runNode(tsc, ['-p', project, '--outDir', outDir], { timeoutMs: 100_000 })
-      .exited;
-    // Type errors elsewhere in the tree do not stop tsc emitting; only missing output is fatal.
-    const missing = FIXTURES.map(fixture).filter((file) => !existsSync(file));
-    if (missing.length > 0) {
-      throw new Error(
-        `tsc did not emit ${missing.join(', ')} (exit ${String(build.code)}):\n${build.stdout}${build.stderr}`,
-      );
-    }
-  }, 120_000);
-
-  afterAll(() => {
-    rmSync(outDir, { recursive: true, force: true });
-    try {
-      rmdirSync(join(root, '.build-fixtures')); // only if no other run is using it
-    } catch {
-      // not empty: another test run is still using it
-    }
-  });
+  compiledFixtures(
+    'run',
+    FIXTURES.map((name) => `test/node/fixtures/${name}.js`),
+  );
 
   describe('react', () => {
     it('exits with status 0 once main succeeds', async () => {

@@ -4,21 +4,18 @@ import { execFileSync } from 'node:child_process';
 import {
   closeSync,
   constants,
-  existsSync,
   mkdtempSync,
   openSync,
   readFileSync,
   readSync,
-  rmdirSync,
   rmSync,
   writeSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 
-import { afterAll, assert, beforeAll, describe, it } from 'vitest';
+import { afterAll, assert, describe, it } from 'vitest';
 
 import { ConnectionAborted, ConnectionDone, ConnectionLost } from '../../src/core/errors.js';
 import type { Failure } from '../../src/core/failure.js';
@@ -28,7 +25,7 @@ import { Protocol } from '../../src/core/protocol.js';
 import { LogCapture } from '../../src/testing/log-capture.js';
 import { NodeReactor } from '../../src/node/reactor.js';
 import { StandardIO } from '../../src/node/stdio.js';
-import { runNode } from '../support/child-process.js';
+import { compiledFixtures, fixturesOutput } from '../support/compiled-fixtures.js';
 import { RecordingProcess } from './process-helpers.js';
 
 const reactor = new NodeReactor();
@@ -314,10 +311,8 @@ describe('StandardIO on descriptors', () => {
 
 // ----- a child process running a protocol on its own stdio ------------------------------------
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-/** Per worker process, so concurrent runs never read each other's half-written output. */
-const outDir = join(root, '.build-fixtures', `stdio-${String(process.pid)}`);
-const fixture = join(outDir, 'test', 'node', 'fixtures', 'stdio-protocol.js');
+const STDIO_FIXTURE = 'test/node/fixtures/stdio-protocol.js';
+const fixture = fixturesOutput('stdio')(STDIO_FIXTURE);
 const scratch = mkdtempSync(join(tmpdir(), 'weft-stdio-'));
 
 /** Runs the fixture in `mode` through spawnProcess; resolves with what it printed and its end. */
@@ -341,24 +336,9 @@ async function runFixture(
 }
 
 describe('StandardIO in a child process', () => {
-  beforeAll(async () => {
-    const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-    const project = join(root, 'tsconfig.fixtures.json');
-    const build = await runNode(tsc, ['-p', project, '--outDir', outDir], { timeoutMs: 100_000 })
-      .exited;
-    if (!existsSync(fixture)) {
-      throw new Error(`tsc did not emit ${fixture} (exit ${String(build.code)}):\n${build.stdout}`);
-    }
-  }, 120_000);
-
+  compiledFixtures('stdio', [STDIO_FIXTURE]);
   afterAll(() => {
-    rmSync(outDir, { recursive: true, force: true });
     rmSync(scratch, { recursive: true, force: true });
-    try {
-      rmdirSync(join(root, '.build-fixtures')); // only if no other run is using it
-    } catch {
-      // not empty: another test run is still using it
-    }
   });
 
   it('echoes its stdin on stdout over pipes and ends with ConnectionDone at EOF', async () => {

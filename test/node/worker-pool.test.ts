@@ -1,11 +1,9 @@
 // WorkerPool over real worker threads. The functions run come from ./fixtures/worker-jobs.ts,
 // compiled once by tsconfig.fixtures.json. Work that must stay busy blocks on a shared flag the
 // test releases (Atomics), never on a sleep.
-import { existsSync, rmdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 
-import { afterAll, afterEach, assert, beforeAll, describe, it } from 'vitest';
+import { afterEach, assert, describe, it } from 'vitest';
 
 import { CancelledError, InvalidStateError } from '../../src/core/errors.js';
 import type { IReactorThreads, IWorkerPool } from '../../src/core/interfaces/threads.js';
@@ -15,32 +13,12 @@ import { WorkerCrashError, WorkerError } from '../../src/node/worker-errors.js';
 import { WorkerPool } from '../../src/node/worker-pool.js';
 import { callFromThread, isTransfer, transfer } from '../../src/node/worker-side.js';
 import { LogCapture } from '../../src/testing/log-capture.js';
-import { runNode } from '../support/child-process.js';
+import { compiledFixtures } from '../support/compiled-fixtures.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-/** Per test process, so concurrent runs never read each other's half-written output. */
-const outDir = join(root, '.build-fixtures', `workers-${String(process.pid)}`);
-const jobsPath = join(outDir, 'test', 'node', 'fixtures', 'worker-jobs.js');
+const jobsPath = compiledFixtures('workers', ['test/node/fixtures/worker-jobs.js'])(
+  'test/node/fixtures/worker-jobs.js',
+);
 const jobs = pathToFileURL(jobsPath);
-
-beforeAll(async () => {
-  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-  const project = join(root, 'tsconfig.fixtures.json');
-  const build = await runNode(tsc, ['-p', project, '--outDir', outDir], { timeoutMs: 100_000 })
-    .exited;
-  if (!existsSync(jobsPath)) {
-    throw new Error(`tsc did not emit ${jobsPath} (exit ${String(build.code)}):\n${build.stdout}`);
-  }
-}, 120_000);
-
-afterAll(() => {
-  rmSync(outDir, { recursive: true, force: true });
-  try {
-    rmdirSync(join(root, '.build-fixtures')); // only if no other run is using it
-  } catch {
-    // not empty: another test run is still using it
-  }
-});
 
 const pools: WorkerPool[] = [];
 let logs: LogCapture | null = null;
