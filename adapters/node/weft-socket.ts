@@ -178,7 +178,7 @@ export class WeftSocket extends Duplex {
   constructor(options: WeftSocketOptions = {}) {
     super({
       allowHalfOpen: options.allowHalfOpen ?? true,
-      // Strings go to the transport as they are (it sends them as UTF-8); #chunk converts others.
+      // Strings go to the transport as they are (it sends them as UTF-8); chunkOf converts others.
       decodeStrings: false,
       ...(options.highWaterMark === undefined ? {} : { highWaterMark: options.highWaterMark }),
     });
