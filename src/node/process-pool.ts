@@ -18,7 +18,7 @@ import type { ArgumentsOf, Command, ResponseOf } from '../protocols/amp/command.
 import { CommandLocator } from '../protocols/amp/command-locator.js';
 import type { Responder } from '../protocols/amp/dispatcher.js';
 import { ChildReady } from './process-pool-child.js';
-import { IdleReaper } from './process-pool-idle.js';
+import { IdleReaper } from './pool-idle.js';
 import { PoolQueue } from './pool-queue.js';
 import {
   modulePath,

@@ -11,9 +11,11 @@ import { pathToFileURL } from 'node:url';
 import { Worker, type Transferable } from 'node:worker_threads';
 import { Deferred } from '../core/defer.js';
 import { InvalidStateError } from '../core/errors.js';
-import type { IReactorCore } from '../core/interfaces/reactor.js';
+import type { IReactorCore, IReactorTime } from '../core/interfaces/reactor.js';
 import { Logger } from '../core/logger.js';
+import { IdleReaper } from './pool-idle.js';
 import { PoolQueue, type PoolJob } from './pool-queue.js';
+import { reactor as defaultReactor } from './reactor.js';
 import { WorkerCrashError, WorkerError } from './worker-errors.js';
 import { type RunMessage, type WorkerMessage, workerSource } from './worker-main.js';
 import { isTransfer } from './worker-side.js';
@@ -31,6 +33,20 @@ export interface WorkerPoolOptions {
    * calls {@link WorkerPool.stop}, so work in flight finishes first.
    */
   readonly reactor?: Pick<IReactorCore, 'addSystemEventTrigger'>;
+  /**
+   * Seconds a worker may stay idle before it is terminated, as long as more
+   * than `min` workers are left (Ampoule's `maxIdle`, as `ProcessPool`'s).
+   * Each worker is timed from the moment it went idle, on `clock`. Default
+   * none: idle workers stay (they never keep the process alive either way).
+   *
+   * @throws {RangeError} (from the constructor) if not a positive number.
+   */
+  readonly maxIdle?: number;
+  /**
+   * The clock `maxIdle` runs on (a `Clock` in tests). Default: `reactor`
+   * when it is one with a clock, else weft's global reactor.
+   */
+  readonly clock?: IReactorTime;
   /** Functions workers may call with `callFromThread(name, ...args)`. */
   readonly callables?: Readonly<Record<string, (...args: never[]) => unknown>>;
 }
@@ -47,6 +63,10 @@ interface Slot {
   job: Job | null;
   /** An error that escaped the job, reported before the worker exits. */
   escaped: unknown;
+}
+
+function isClock(value: unknown): value is IReactorTime {
+  return typeof (value as Partial<IReactorTime> | undefined)?.callLater === 'function';
 }
 
 /** `module` as a URL string a worker can import. */
@@ -73,7 +93,8 @@ function moduleSpecifier(module: string | URL): string {
  *   the pool starts a replacement when work is waiting or fewer than `min`
  *   workers are left.
  * - Workers start on demand, up to `max`; idle ones stay for the next call
- *   but never keep the process alive (they are unref'd while idle).
+ *   but never keep the process alive (they are unref'd while idle). With
+ *   `maxIdle`, a worker idle that many seconds is terminated, down to `min`.
  * - `cancel()` on a queued call's Deferred removes it from the queue. A
  *   running call cannot be interrupted: its Deferred fails with
  *   `CancelledError` at once and its answer is dropped.
@@ -90,12 +111,14 @@ function moduleSpecifier(module: string | URL): string {
 export class WorkerPool {
   readonly #pool: PoolQueue<Slot, Job>;
   readonly #callables = new Map<string, (...args: never[]) => unknown>();
+  readonly #reaper: IdleReaper<Slot>;
   #nextId = 0;
 
   constructor(options: WorkerPoolOptions = {}) {
     this.#pool = new PoolQueue(options.min ?? 0, options.max ?? availableParallelism(), {
       spawn: () => this.#spawn(),
       run: (slot, job) => {
+        this.#reaper.forget(slot); // no longer idle
         this.#run(slot, job);
       },
       park: (slot) => {
@@ -105,6 +128,13 @@ export class WorkerPool {
         this.#retire(slot);
       },
       drain: () => this.#drain(),
+    });
+    const clock = options.clock ?? (isClock(options.reactor) ? options.reactor : defaultReactor);
+    this.#reaper = new IdleReaper<Slot>(clock, options.maxIdle ?? null, {
+      canReap: () => !this.#pool.stopping && this.#pool.members.size > this.#pool.min,
+      reap: (slot) => {
+        this.#retire(slot);
+      },
     });
     for (const [name, fn] of Object.entries(options.callables ?? {})) this.setCallable(name, fn);
     options.reactor?.addSystemEventTrigger('before', 'shutdown', () => this.stop());
@@ -186,6 +216,7 @@ export class WorkerPool {
    */
   adjustPoolsize(min: number = this.#pool.min, max: number = this.#pool.max): void {
     this.#pool.adjust(min, max);
+    this.#reaper.sweep(); // workers that outstayed maxIdle while the old min kept them
   }
 
   /**
@@ -225,14 +256,19 @@ export class WorkerPool {
     return slot;
   }
 
-  /** Marks `slot` idle: unref'd, so an idle pool never keeps the process alive. */
+  /**
+   * Marks `slot` idle: unref'd, so an idle pool never keeps the process
+   * alive, and timed for `maxIdle`.
+   */
   #park(slot: Slot): void {
     slot.worker.unref();
     this.#pool.idle.push(slot);
+    this.#reaper.idle(slot);
   }
 
   #retire(slot: Slot): void {
     this.#pool.remove(slot);
+    this.#reaper.forget(slot);
     void slot.worker.terminate();
   }
 
@@ -265,6 +301,7 @@ export class WorkerPool {
 
   #onExit(slot: Slot, code: number): void {
     const wasMember = this.#pool.remove(slot);
+    this.#reaper.forget(slot);
     const job = slot.job;
     slot.job = null;
     if (job !== null && !job.dropped) {
@@ -283,6 +320,7 @@ export class WorkerPool {
     const exits = [...slots].map(
       (slot) =>
         new Promise<void>((resolve) => {
+          this.#reaper.forget(slot);
           slot.worker.once('exit', () => {
             resolve();
           });

@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { afterEach, assert, describe, it } from 'vitest';
 
 import { ProcessPool } from '../../src/node/process-pool.js';
-import { IdleReaper } from '../../src/node/process-pool-idle.js';
+import { IdleReaper } from '../../src/node/pool-idle.js';
 import { NodeReactor } from '../../src/node/reactor.js';
 import { CommandLocator } from '../../src/protocols/amp/command-locator.js';
 import { Clock } from '../../src/testing/clock.js';

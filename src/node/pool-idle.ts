@@ -1,5 +1,6 @@
 /**
- * `IdleReaper`: the idle timeout of a pool (Ampoule's `maxIdle`): each
+ * `IdleReaper`: the idle timeout of a pool (Ampoule's `maxIdle`), shared by
+ * `ProcessPool` (children) and `WorkerPool` (worker threads): each
  * member that goes idle is timed on the pool's clock, and once it has been
  * idle for `maxIdle` seconds the pool is asked to stop it, unless that
  * would leave fewer than `min` members.
