@@ -71,7 +71,8 @@ export function duplexBufferedBytes(transport: IStreamTransport): number {
   return bytes;
 }
 
-function connected(server: Peer | undefined, client: Peer | undefined): boolean {
+/** Whether both ends' protocols have been connected (`connectionMade`). */
+export function connected(server: Peer | undefined, client: Peer | undefined): boolean {
   return server?.events.includes('made') === true && client?.events.includes('made') === true;
 }
 
@@ -119,17 +120,51 @@ export const netSocketPairs: MakePair = async <S extends Peer, C extends Peer>(
 };
 
 /** Runs `reactor` through its full shutdown, closing anything it still owns. */
-async function shutDown(reactor: NodeReactor): Promise<void> {
+export async function shutDown(reactor: NodeReactor): Promise<void> {
   const done = reactor.run({ installSignalHandlers: false });
   reactor.stop();
   await done;
 }
 
+/** The factories of a WeftSocket chain, and the sockets made so far (server's and client's). */
+export interface WeftSocketChain {
+  readonly serverFactory: Factory<WeftSocket['protocol']>;
+  readonly clientFactory: ClientFactory<WeftSocket['protocol']>;
+  readonly sockets: readonly WeftSocket[];
+}
+
 /**
- * Pairs over weft TCP on 127.0.0.1 where each end's protocol is a WeftSocket, and each
- * WeftSocket is the stream of a DuplexTransport driving the suite's protocol:
- * Peer ⇄ DuplexTransport ⇄ WeftSocket ⇄ TCPTransport ⇄ socket ⇄ ... ⇄ Peer.
+ * Factories whose protocols are WeftSockets, each one the stream of a DuplexTransport driving
+ * `server` or `client` once connected: Peer ⇄ DuplexTransport ⇄ WeftSocket ⇄ (the weft
+ * transport the factory's protocol gets) ⇄ ... ⇄ Peer.
  */
+export function weftSocketChain(reactor: NodeReactor, server: Peer, client: Peer): WeftSocketChain {
+  const sockets: WeftSocket[] = [];
+  const chain = (peer: Peer): WeftSocket => {
+    const socket = new WeftSocket({ reactor, highWaterMark: HWM });
+    sockets.push(socket);
+    socket.once('connect', () => {
+      transportFromStream(socket, peer, { reactor });
+      poke();
+    });
+    return socket;
+  };
+  const serverFactory = new (class extends Factory<WeftSocket['protocol']> {
+    override buildProtocol(): WeftSocket['protocol'] {
+      return chain(server).protocol;
+    }
+  })();
+  serverFactory.noisy = false;
+  const clientFactory = new (class extends ClientFactory<WeftSocket['protocol']> {
+    override buildProtocol(): WeftSocket['protocol'] {
+      return chain(client).protocol;
+    }
+  })();
+  clientFactory.noisy = false;
+  return { serverFactory, clientFactory, sockets };
+}
+
+/** Pairs over weft TCP on 127.0.0.1 whose two ends are {@link weftSocketChain}s. */
 export const weftSocketPairs: MakePair = async <S extends Peer, C extends Peer>(
   Server: new () => S,
   Client: new () => C,
@@ -137,29 +172,8 @@ export const weftSocketPairs: MakePair = async <S extends Peer, C extends Peer>(
   const reactor = new NodeReactor();
   const server = new Server();
   const client = new Client();
-  const chain = (socket: WeftSocket, peer: Peer): void => {
-    socket.once('connect', () => {
-      transportFromStream(socket, peer, { reactor });
-      poke();
-    });
-  };
-  const serverFactory = new (class extends Factory<WeftSocket['protocol']> {
-    override buildProtocol(): WeftSocket['protocol'] {
-      const socket = new WeftSocket({ reactor, highWaterMark: HWM });
-      chain(socket, server);
-      return socket.protocol;
-    }
-  })();
-  serverFactory.noisy = false;
+  const { serverFactory, clientFactory } = weftSocketChain(reactor, server, client);
   const port = await reactor.listenTCP(0, serverFactory, { interface: '127.0.0.1' });
-  const clientSocket = new WeftSocket({ reactor, highWaterMark: HWM });
-  chain(clientSocket, client);
-  const clientFactory = new (class extends ClientFactory<WeftSocket['protocol']> {
-    override buildProtocol(): WeftSocket['protocol'] {
-      return clientSocket.protocol;
-    }
-  })();
-  clientFactory.noisy = false;
   const { port: number } = port.getHost() as IPv4Address | IPv6Address;
   reactor.connectTCP('127.0.0.1', number, clientFactory);
   await waitForPoke(

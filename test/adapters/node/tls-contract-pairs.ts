@@ -26,7 +26,7 @@ import type { MakePair, TransportPair } from '../../support/transport-pairs.js';
 import { eventDrivenPair, waitForPoke } from '../../support/transport-pairs.js';
 import type { Peer } from '../../support/transport-peers.js';
 import { poke } from '../../support/transport-peers.js';
-import { HWM } from './contract-pairs.js';
+import { connected, HWM, shutDown, weftSocketChain } from './contract-pairs.js';
 
 const ALPN = 'weft-test';
 
@@ -43,13 +43,6 @@ export function tlsBufferedBytes(transport: IStreamTransport): number {
     bytes += (handle.transport as StreamTransport).getHandle().writableLength;
   }
   return bytes;
-}
-
-/** Runs `reactor` through its full shutdown, closing anything it still owns. */
-async function shutDown(reactor: NodeReactor): Promise<void> {
-  const done = reactor.run({ installSignalHandlers: false });
-  reactor.stop();
-  await done;
 }
 
 function nextTurn(): Promise<void> {
@@ -82,10 +75,6 @@ function sessionTicket(socket: TLSSocket): Promise<void> {
       setImmediate(resolve);
     });
   });
-}
-
-function connected(server: Peer | undefined, client: Peer | undefined): boolean {
-  return server?.events.includes('made') === true && client?.events.includes('made') === true;
 }
 
 /** A native `tls.Server` on 127.0.0.1, port 0, with the test server certificate; listening. */
@@ -218,36 +207,13 @@ export const weftSocketTLSPairs: MakePair = async <S extends Peer, C extends Pee
   const reactor = new NodeReactor();
   const server = new Server();
   const client = new Client();
-  const sockets: WeftSocket[] = [];
-  const chain = (socket: WeftSocket, peer: Peer): void => {
-    sockets.push(socket);
-    socket.once('connect', () => {
-      transportFromStream(socket, peer, { reactor });
-      poke();
-    });
-  };
-  const serverFactory = new (class extends Factory<WeftSocket['protocol']> {
-    override buildProtocol(): WeftSocket['protocol'] {
-      const socket = new WeftSocket({ reactor, highWaterMark: HWM });
-      chain(socket, server);
-      return socket.protocol;
-    }
-  })();
-  serverFactory.noisy = false;
+  const { serverFactory, clientFactory, sockets } = weftSocketChain(reactor, server, client);
   const port = await reactor.listenSSL(
     0,
     serverFactory,
     { ...certs.server, acceptableProtocols: [ALPN] },
     { interface: '127.0.0.1' },
   );
-  const clientSocket = new WeftSocket({ reactor, highWaterMark: HWM });
-  chain(clientSocket, client);
-  const clientFactory = new (class extends ClientFactory<WeftSocket['protocol']> {
-    override buildProtocol(): WeftSocket['protocol'] {
-      return clientSocket.protocol;
-    }
-  })();
-  clientFactory.noisy = false;
   const { port: number } = port.getHost() as IPv4Address | IPv6Address;
   reactor.connectSSL('127.0.0.1', number, clientFactory, {
     trustRoot: certs.ca,
