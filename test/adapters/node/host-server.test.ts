@@ -21,7 +21,7 @@ import { NodeReactor } from '../../../src/node/reactor.js';
 import { Clock } from '../../../src/testing/clock.js';
 import { connectedServerAndClient } from '../../../src/testing/iosim.js';
 import { loopbackAsync } from '../../../src/testing/loopback.js';
-import { drive, get, using } from './http-helpers.js';
+import { drive, get, until, using } from './http-helpers.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -59,19 +59,6 @@ function inMemory(factory: NodeServerFactory, clock?: Clock): WeftSocket {
   );
   cleanups.push(drive(pump));
   return client;
-}
-
-/** Resolves once `condition()` holds, checked once per event-loop turn (at most 10 000 turns). */
-function until(condition: () => boolean): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let turns = 0;
-    const check = (): void => {
-      if (condition()) resolve();
-      else if (turns++ > 10_000) reject(new Error('condition never held'));
-      else setImmediate(check);
-    };
-    check();
-  });
 }
 
 function helloServer(): Server {
