@@ -2,6 +2,7 @@
 // that pumps an in-memory IOPump pair while Node's own stream machinery runs.
 import type { ClientRequest, IncomingHttpHeaders, RequestOptions } from 'node:http';
 import { request } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 
 import type { IOPump } from '../../../src/testing/iosim.js';
@@ -44,14 +45,16 @@ export function using(socket: Duplex): RequestOptions['createConnection'] {
 }
 
 /**
- * Flushes `pump` on every turn of the event loop until the returned function is called
- * (bounded by `limit` turns, so a forgotten driver cannot spin for ever).
+ * Flushes `pump` on every turn of the event loop until the returned function is called, or
+ * for at most `limitMs` milliseconds of real time, so a forgotten driver cannot spin for ever.
+ * The bound is in time, not turns: an idle loop turns ~500 000 times a second here, so a turn
+ * bound would stop the pump in the middle of tests that wait on Node's own real-time checks.
  */
-export function drive(pump: IOPump, limit = 200_000): () => void {
+export function drive(pump: IOPump, limitMs = 10_000): () => void {
   let on = true;
-  let turns = 0;
+  const deadline = performance.now() + limitMs;
   const tick = (): void => {
-    if (!on || turns++ > limit) return;
+    if (!on || performance.now() > deadline) return;
     pump.flush();
     setImmediate(tick);
   };
@@ -61,13 +64,16 @@ export function drive(pump: IOPump, limit = 200_000): () => void {
   };
 }
 
-/** Resolves once `condition()` holds, checked once per event-loop turn (at most 10 000 turns). */
-export function until(condition: () => boolean): Promise<void> {
+/**
+ * Resolves once `condition()` holds, checked once per event-loop turn; rejects after `limitMs`
+ * milliseconds of real time (a time bound, as {@link drive}'s, since idle turns are very fast).
+ */
+export function until(condition: () => boolean, limitMs = 5_000): Promise<void> {
   return new Promise((resolve, reject) => {
-    let turns = 0;
+    const deadline = performance.now() + limitMs;
     const check = (): void => {
       if (condition()) resolve();
-      else if (turns++ > 10_000) reject(new Error('condition never held'));
+      else if (performance.now() > deadline) reject(new Error('condition never held'));
       else setImmediate(check);
     };
     check();
