@@ -6,9 +6,8 @@
  * @module
  */
 import type { EventEmitter } from 'node:events';
-import { Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
-import { TLSSocket } from 'node:tls';
 
 import type { IAddress } from '../../src/core/address.js';
 import { IPv4Address, IPv6Address, UNIXAddress } from '../../src/core/address.js';
@@ -23,7 +22,7 @@ import type {
 import type { IDelayedCall, IReactorTime } from '../../src/core/interfaces/reactor.js';
 import type { IStreamTransport, ITransport } from '../../src/core/interfaces/transport.js';
 import { reactor as defaultReactor } from '../../src/node/reactor.js';
-import { StreamTransport } from '../../src/node/stream-transport.js';
+import { exposableSocket, nativeHandleOf, stopHandleReads } from './native-handle.js';
 import { SocketTimer } from './socket-timer.js';
 
 /** Options of {@link WeftSocket}. */
@@ -60,17 +59,6 @@ function familyOf(address: IAddress | undefined): string | undefined {
   if (address instanceof IPv4Address) return 'IPv4';
   if (address instanceof IPv6Address) return 'IPv6';
   return undefined;
-}
-
-/** The Node internals of a `net.Socket` that {@link WeftSocket.exposeHandle} relies on. */
-interface NativeSocket {
-  readonly _handle?: {
-    readonly isStreamBase?: boolean;
-    readonly _consumed?: boolean;
-    reading?: boolean;
-    readStart(): number;
-    readStop(): number;
-  } | null;
 }
 
 /** A chunk Node's Writable gave us (strings are not decoded) as the transport takes it. */
@@ -251,19 +239,13 @@ export class WeftSocket extends Duplex {
    */
   exposeHandle(): boolean {
     if (this.#exposed !== null) return true;
-    const t = this.#transport;
-    if (!(t instanceof StreamTransport) || t.protocol !== this.protocol || this.#lost !== null) {
-      return false;
-    }
-    const socket: unknown = t.getHandle();
-    if (!(socket instanceof Socket) || socket instanceof TLSSocket) return false;
-    const handle = (socket as unknown as NativeSocket)._handle;
-    if (handle?.isStreamBase !== true || handle._consumed === true) return false;
-    if (this.#bytesRead > 0 || this.readableLength > 0) return false;
+    if (this.#lost !== null || this.#bytesRead > 0 || this.readableLength > 0) return false;
+    const socket = exposableSocket(this.#transport, this.protocol);
+    if (socket === null) return false;
     this.#exposed = socket;
     Object.defineProperty(this, '_handle', {
       configurable: true,
-      get: (): unknown => (this.destroyed ? null : (socket as unknown as NativeSocket)._handle),
+      get: (): unknown => (this.destroyed ? null : nativeHandleOf(socket)),
     });
     return true;
   }
@@ -440,7 +422,8 @@ export class WeftSocket extends Duplex {
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
     this.#timer.stop();
-    this.#stopExposedReads();
+    // A destroyed socket reads no more, not even where Node consumes the handle.
+    if (this.#exposed !== null) stopHandleReads(this.#exposed);
     const t = this.#transport;
     if (this.#lost !== null) {
       cb(err);
@@ -522,18 +505,6 @@ export class WeftSocket extends Duplex {
     if (!this.#registered) return;
     this.#registered = false;
     t.unregisterProducer();
-  }
-
-  /**
-   * A destroyed socket reads no more: the transport's close stops reading from its socket,
-   * which does not stop Node's parser reading from an exposed handle, so stop that here.
-   */
-  #stopExposedReads(): void {
-    const handle = (this.#exposed as unknown as NativeSocket | null)?._handle;
-    if (handle?.reading === true) {
-      handle.reading = false;
-      handle.readStop();
-    }
   }
 
   #received(data: Uint8Array): void {
