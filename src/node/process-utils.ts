@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { concatBytes } from '../core/bytes.js';
 import { Deferred } from '../core/defer.js';
 import { Failure } from '../core/failure.js';
 import type { IReactorProcess } from '../core/interfaces/process.js';
@@ -46,16 +47,14 @@ export interface GetProcessOutputAndValueOptions extends GetProcessValueOptions 
   readonly stdinBytes?: Uint8Array | string;
 }
 
-function concat(chunks: readonly Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const chunk of chunks) length += chunk.length;
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
+/**
+ * The chunks joined into a fresh plain `Uint8Array`, even for one chunk (unlike core's
+ * `concatBytes`): a child's output comes as `Buffer`s, whose `slice()` shares memory, and callers
+ * get a `Uint8Array` they own.
+ */
+function copyBytes(chunks: readonly Uint8Array[]): Uint8Array {
+  const joined = concatBytes(chunks);
+  return chunks.length === 1 ? new Uint8Array(joined) : joined;
 }
 
 function spawn(
@@ -107,7 +106,7 @@ class BackRelay extends ProcessProtocol {
     if (deferred !== null) {
       this.#deferred = null;
       if (reason.value instanceof ProcessSpawnError) deferred.errback(reason);
-      else deferred.callback(concat(this.#chunks));
+      else deferred.callback(copyBytes(this.#chunks));
     } else {
       this.#onProcessEnded?.errback(reason);
     }
@@ -210,8 +209,8 @@ class EverythingGetter extends ProcessProtocol {
 
   override processEnded(reason: Failure): void {
     const value = reason.value;
-    const out = concat(this.#out);
-    const err = concat(this.#err);
+    const out = copyBytes(this.#out);
+    const err = copyBytes(this.#err);
     if (value instanceof ProcessSpawnError) {
       this.#deferred.errback(reason);
     } else if (value instanceof ProcessTerminated && value.signal !== null) {

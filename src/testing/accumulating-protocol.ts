@@ -8,7 +8,7 @@ import { Deferred } from '../core/defer.js';
 import type { Failure } from '../core/failure.js';
 import type { ITransport } from '../core/interfaces/transport.js';
 import { Protocol } from '../core/protocol.js';
-import { concatBytes } from './bytes.js';
+import { concatBytes } from '../core/bytes.js';
 
 /**
  * What a factory may carry to learn when an {@link AccumulatingProtocol} it

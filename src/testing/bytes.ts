@@ -25,17 +25,3 @@ function typeName(value: unknown): string {
   const ctor = (value as { constructor?: { name?: unknown } }).constructor;
   return typeof ctor?.name === 'string' ? ctor.name : 'object';
 }
-
-/** The chunks joined into one array (the only chunk itself when there is one). */
-export function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
-  if (chunks.length === 1) return chunks[0] as Uint8Array;
-  let length = 0;
-  for (const chunk of chunks) length += chunk.length;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
-}

@@ -10,7 +10,7 @@ import { ConnectionAborted, ConnectionDone, ConnectionLost } from '../core/error
 import { Failure } from '../core/failure.js';
 import { isHalfCloseableProtocol } from '../core/interfaces/protocol.js';
 import { Logger } from '../core/logger.js';
-import { concatBytes } from './bytes.js';
+import { concatBytes } from '../core/bytes.js';
 import type { FakeTransport } from './fake-transport.js';
 
 const log = new Logger('weft.testing.iosim');

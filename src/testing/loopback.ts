@@ -12,7 +12,8 @@ import type { IPullProducer, IPushProducer } from '../core/interfaces/producer.j
 import type { IProtocol } from '../core/interfaces/protocol.js';
 import type { IReactorTime } from '../core/interfaces/reactor.js';
 import { deferLater } from '../core/task.js';
-import { concatBytes, toBytes } from './bytes.js';
+import { concatBytes } from '../core/bytes.js';
+import { toBytes } from './bytes.js';
 
 /**
  * What one end wrote and the other has not yet been given, in order: byte

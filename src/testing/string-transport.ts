@@ -9,7 +9,8 @@ import { ConnectionAborted, ConnectionDone, InvalidStateError } from '../core/er
 import { Failure } from '../core/failure.js';
 import type { IPullProducer, IPushProducer } from '../core/interfaces/producer.js';
 import type { IProtocol } from '../core/interfaces/protocol.js';
-import { concatBytes, toBytes } from './bytes.js';
+import { concatBytes } from '../core/bytes.js';
+import { toBytes } from './bytes.js';
 
 /** Options of {@link StringTransport}. */
 export interface StringTransportOptions {

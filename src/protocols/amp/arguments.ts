@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { concatBytes } from '../../core/bytes.js';
 import { AmpBox, parseBoxes } from './box.js';
 import { MalformedAmpBox, MAX_VALUE_LENGTH, TooLong } from './errors.js';
 import { formatPythonFloat, parsePythonFloat, parsePythonInt } from './python-text.js';
@@ -333,14 +334,7 @@ export class AmpList<const S extends ArgumentMap, const O extends boolean = fals
 
   /** The records' boxes, serialized one after the other. */
   toWire(values: readonly ArgumentValues<S>[]): Uint8Array {
-    const parts = values.map((v) => valuesToBox(this.schema, v).serialize());
-    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return out;
+    return concatBytes(values.map((v) => valuesToBox(this.schema, v).serialize()));
   }
 
   /** The records of each complete box. */

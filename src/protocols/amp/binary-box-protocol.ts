@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { concatBytes } from '../../core/bytes.js';
 import { ConnectionLost } from '../../core/errors.js';
 import { Failure } from '../../core/failure.js';
 import type { IProtocol } from '../../core/interfaces/protocol.js';
@@ -174,7 +175,7 @@ export class BinaryBoxProtocol<T extends ITransport = ITransport>
    * @throws {MalformedAmpBox} if they start with part of a box.
    */
   #takeUnparsed(): Uint8Array {
-    return concat([this.#parser.remainder(), ...(this.#queued?.splice(0) ?? [])]);
+    return concatBytes([this.#parser.remainder(), ...(this.#queued?.splice(0) ?? [])]);
   }
 
   #protocolError(error: unknown): void {
@@ -393,17 +394,4 @@ export class BinaryBoxProtocol<T extends ITransport = ITransport>
     );
     if (!this.#lost && this.connected) this.transport.loseConnection();
   }
-}
-
-/** `parts` as one array (the only part itself when there is one). */
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const nonEmpty = parts.filter((p) => p.length > 0);
-  if (nonEmpty.length <= 1) return nonEmpty[0] ?? new Uint8Array(0);
-  const out = new Uint8Array(nonEmpty.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of nonEmpty) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

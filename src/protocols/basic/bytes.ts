@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { concatBytes } from '../../core/bytes.js';
 
 /** The empty array every framer starts from (never written to). */
 export const EMPTY: Uint8Array = new Uint8Array(0);
@@ -23,20 +24,6 @@ export function asBytes(data: Uint8Array | string): Uint8Array {
  */
 export function view(src: Uint8Array, from: number, to: number): Uint8Array {
   return new Uint8Array(src.buffer, src.byteOffset + from, to - from);
-}
-
-/** The arrays joined into a new one (the only array itself when there is one). */
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0] as Uint8Array;
-  let length = 0;
-  for (const part of parts) length += part.length;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }
 
 /**
@@ -98,7 +85,7 @@ export class ChunkQueue {
     this.#later.length = this.#laterHead = 0;
     if (parts.length === 0) return EMPTY;
     // `before` may be a view of storage its owner reuses: never hand it out as it is.
-    return parts.length === 1 && parts[0] === before ? before.slice() : concat(parts);
+    return parts.length === 1 && parts[0] === before ? before.slice() : concatBytes(parts);
   }
 }
 

@@ -4,7 +4,8 @@
  * @module
  */
 import type { ITransport } from '../../core/interfaces/transport.js';
-import { asBytes, concat, EMPTY } from './bytes.js';
+import { concatBytes } from '../../core/bytes.js';
+import { asBytes, EMPTY } from './bytes.js';
 import { LineTooLongError } from './errors.js';
 import { LineFramer } from './line-framer.js';
 import { PausableReceiver } from './pausable-receiver.js';
@@ -140,7 +141,7 @@ export abstract class LineReceiver<T extends ITransport = ITransport> extends Pa
 
   /** Writes `line` followed by the delimiter, in one write; a string is sent as UTF-8. */
   sendLine(line: Uint8Array | string): void {
-    this.transport.write(concat([asBytes(line), this.#framerNow().delimiter]));
+    this.transport.write(concatBytes([asBytes(line), this.#framerNow().delimiter]));
   }
 
   /**

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 import { FrameIterableProtocol } from '../../../adapters/promise/frame-iterable-protocol.js';
+import { concatBytes } from '../../../src/core/bytes.js';
 import { ConnectionDone, ConnectionLost } from '../../../src/core/errors.js';
 import { Failure } from '../../../src/core/failure.js';
 import { isHalfCloseableProtocol } from '../../../src/core/interfaces/protocol.js';
@@ -23,16 +24,6 @@ const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
 const text = (b: Uint8Array): string => new TextDecoder().decode(b);
 const done = (): Failure => new Failure(new ConnectionDone());
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 function connect(proto: FrameIterableProtocol<StringTransport>): StringTransport {
   const transport = new StringTransport();
   proto.makeConnection(transport);
@@ -50,7 +41,7 @@ const formats = [
   {
     name: 'lines',
     make: () => FrameIterableProtocol.lines<StringTransport>({ delimiter: '\n', maxLength: 64 }),
-    encode: (m: Uint8Array) => concat([m, bytes('\n')]),
+    encode: (m: Uint8Array) => concatBytes([m, bytes('\n')]),
     message: fc.stringMatching(/^[a-z ]{0,64}$/).map(bytes),
   },
   {
@@ -76,7 +67,7 @@ describe('FrameIterableProtocol', () => {
           fc.array(fc.integer({ min: 1, max: 2000 }), { maxLength: 30 }),
           fc.integer({ min: 1, max: 200 }),
           async (messages, cuts, highWaterMark) => {
-            const wire = concat(messages.map((m) => format.encode(m)));
+            const wire = concatBytes(messages.map((m) => format.encode(m)));
             const proto = format.make();
             const transport = new StringTransport();
             proto.makeConnection(transport);

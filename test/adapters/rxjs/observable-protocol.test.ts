@@ -8,6 +8,7 @@ import {
   ObservableProtocol,
   type ObservableProtocolOptions,
 } from '../../../adapters/rxjs/observable-protocol.js';
+import { concatBytes } from '../../../src/core/bytes.js';
 import { ConnectionDone, ConnectionLost, InvalidStateError } from '../../../src/core/errors.js';
 import { Failure } from '../../../src/core/failure.js';
 import { isHalfCloseableProtocol } from '../../../src/core/interfaces/protocol.js';
@@ -299,7 +300,7 @@ describe('ObservableProtocol', () => {
       {
         name: 'lines',
         framer: () => new LineFramer({ delimiter: '\r\n', maxLength: 64 }),
-        encode: (p) => concat([p, bytes('\r\n')]),
+        encode: (p) => concatBytes([p, bytes('\r\n')]),
       },
       {
         name: 'netstrings',
@@ -326,7 +327,7 @@ describe('ObservableProtocol', () => {
             (messages, cutList, pull) => {
               const expected =
                 name === 'lines' ? messages.filter((m) => !m.includes('\r')) : messages;
-              const wire = concat(expected.map((m) => encode(bytes(m))));
+              const wire = concatBytes(expected.map((m) => encode(bytes(m))));
               const { proto } = connected({ framer, demand: pull ? 'pull' : 'push' });
               const seen: string[] = [];
               proto.input$.pipe(decodeUtf8()).subscribe((m) => {
@@ -349,13 +350,3 @@ describe('ObservableProtocol', () => {
     }
   });
 });
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}

@@ -45,6 +45,7 @@ import {
   SUM_ANSWER,
   SUM_CALL,
   SUM_EXTRA_ANSWER,
+  settled,
   toHex,
   unknownError,
 } from './fixtures.js';
@@ -54,23 +55,6 @@ function onString<P extends AMP>(amp: P): { amp: P; transport: StringTransport }
   const transport = new StringTransport();
   amp.makeConnection(transport);
   return { amp, transport };
-}
-
-/**
- * Records how `d` settles, from now: a call's Deferred must be handled before its answer arrives,
- * or (as in Twisted) the failure is unhandled and drops the connection.
- */
-function settled<T>(d: Deferred<T>): { value?: T; failure?: Failure } {
-  const out: { value?: T; failure?: Failure } = {};
-  void d.addCallbacks(
-    (value) => {
-      out.value = value;
-    },
-    (failure) => {
-      out.failure = failure;
-    },
-  );
-  return out;
 }
 
 /** What the Calculator writes back for `box`, and whether it then closes. */

@@ -1,8 +1,13 @@
 /**
  * Wire fixtures for AMP, generated once with Twisted 22.4 (`AmpBox.serialize`,
  * `AMP.callRemote`, and an `AMP` server answering over a StringTransport),
- * pasted as hex beside what they decode to.
+ * pasted as hex beside what they decode to; and the small helpers the AMP
+ * tests share.
  */
+import type { Deferred } from '../../../src/core/defer.js';
+import { concatBytes } from '../../../src/core/bytes.js';
+import type { Failure } from '../../../src/core/failure.js';
+import { AmpBox } from '../../../src/protocols/amp/index.js';
 
 /** The bytes a hex string spells (spaces allowed). */
 export function hex(text: string): Uint8Array {
@@ -20,6 +25,33 @@ export function toHex(bytes: Uint8Array): string {
 /** `text` as UTF-8. */
 export function utf8(text: string): Uint8Array {
   return new TextEncoder().encode(text);
+}
+
+/** The wire bytes of a box with `values`. */
+export function box(values: Record<string, string>): Uint8Array {
+  return AmpBox.of(values).serialize();
+}
+
+/** `parts` as one array. */
+export function concat(...parts: Uint8Array[]): Uint8Array {
+  return concatBytes(parts);
+}
+
+/**
+ * Records how `d` settles, from now: a call's Deferred must be handled before its answer arrives,
+ * or (as in Twisted) the failure is unhandled and drops the connection.
+ */
+export function settled<T>(d: Deferred<T>): { value?: T; failure?: Failure } {
+  const out: { value?: T; failure?: Failure } = {};
+  void d.addCallbacks(
+    (value) => {
+      out.value = value;
+    },
+    (failure) => {
+      out.failure = failure;
+    },
+  );
+  return out;
 }
 
 /** Sum(a=13, b=81) asked with tag 1: `_ask: 1, _command: Sum, a: 13, b: 81`. */

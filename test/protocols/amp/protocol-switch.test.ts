@@ -4,14 +4,12 @@
 // still waiting fail with ProtocolSwitched. Twisted interop is in test/interop/amp-twisted.test.ts.
 import { assert, describe, it } from 'vitest';
 
-import type { Deferred } from '../../../src/core/defer.js';
 import { ConnectionDone } from '../../../src/core/errors.js';
 import { Failure } from '../../../src/core/failure.js';
 import type { IProtocol } from '../../../src/core/interfaces/index.js';
 import { Factory, Protocol } from '../../../src/core/protocol.js';
 import {
   AMP,
-  AmpBox,
   InvalidSignature,
   ProtocolSwitched,
   protocolSwitchCommand,
@@ -25,7 +23,7 @@ import {
   successResultOf,
 } from '../../../src/testing/index.js';
 import { Calculator, Sum } from '../../support/amp-commands.js';
-import { toHex } from './fixtures.js';
+import { box, concat, settled, toHex } from './fixtures.js';
 
 const SwitchToRaw = protocolSwitchCommand({
   name: 'SwitchToRaw',
@@ -55,37 +53,10 @@ class Raw extends Protocol {
   }
 }
 
-function box(values: Record<string, string>): Uint8Array {
-  return AmpBox.of(values).serialize();
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 function onString(amp: AMP): StringTransport {
   const transport = new StringTransport();
   amp.makeConnection(transport);
   return transport;
-}
-
-function settled<T>(d: Deferred<T>): { value?: T; failure?: Failure } {
-  const out: { value?: T; failure?: Failure } = {};
-  void d.addCallbacks(
-    (value) => {
-      out.value = value;
-    },
-    (failure) => {
-      out.failure = failure;
-    },
-  );
-  return out;
 }
 
 describe('protocolSwitchCommand', () => {

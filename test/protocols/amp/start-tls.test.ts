@@ -4,7 +4,6 @@
 // and test/interop/amp-twisted-tls.test.ts.
 import { assert, describe, it } from 'vitest';
 
-import type { Deferred } from '../../../src/core/defer.js';
 import { ConnectionDone } from '../../../src/core/errors.js';
 import { Failure } from '../../../src/core/failure.js';
 import type {
@@ -31,7 +30,7 @@ import {
   successResultOf,
 } from '../../../src/testing/index.js';
 import { Calculator, Sum } from '../../support/amp-commands.js';
-import { toHex } from './fixtures.js';
+import { box, concat, settled, toHex } from './fixtures.js';
 
 /** A StringTransport with `startTLS`, recording where in the written bytes each switch came. */
 class FakeTLSTransport extends StringTransport {
@@ -56,35 +55,8 @@ function onFake<P extends AMP>(amp: P): { amp: P; transport: FakeTLSTransport } 
   return { amp, transport };
 }
 
-function box(values: Record<string, string>): Uint8Array {
-  return AmpBox.of(values).serialize();
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 /** The first bytes of a TLS ClientHello: as a box key length (0x1603) they would be TooLong. */
 const CLIENT_HELLO = new Uint8Array([0x16, 0x03, 0x01, 0x00, 0x05, 1, 2, 3, 4, 5]);
-
-function settled<T>(d: Deferred<T>): { value?: T; failure?: Failure } {
-  const out: { value?: T; failure?: Failure } = {};
-  void d.addCallbacks(
-    (value) => {
-      out.value = value;
-    },
-    (failure) => {
-      out.failure = failure;
-    },
-  );
-  return out;
-}
 
 describe('StartTLS', () => {
   describe('responder side', () => {

@@ -1,4 +1,6 @@
 // Shared helpers of the framing tests: byte literals and chunkings.
+import { concatBytes } from '../../../src/core/bytes.js';
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -36,12 +38,4 @@ export function forEachChunking(
 }
 
 /** The arrays joined. */
-export function join(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+export const join: (parts: readonly Uint8Array[]) => Uint8Array = concatBytes;
