@@ -4,7 +4,7 @@ import type { AddressInfo, Server, Socket } from 'node:net';
 import { connect, createServer } from 'node:net';
 import { createServer as createHttpServer } from 'node:http';
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { adoptServer, upgradeHandler } from '../../../adapters/node/index.js';
 import { IPv4Address } from '../../../src/core/address.js';
@@ -12,11 +12,9 @@ import type { IAddress } from '../../../src/core/address.js';
 import { Factory, Protocol } from '../../../src/core/protocol.js';
 import { NodeReactor } from '../../../src/node/reactor.js';
 import { LogCapture } from '../../../src/testing/log-capture.js';
+import { cleanupsAfterEach } from '../../support/cleanups.js';
 
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = cleanupsAfterEach();
 
 class Echo extends Protocol {
   static peers: IAddress[] = [];

@@ -6,20 +6,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import express from 'express';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { NodeServerFactory } from '../../../adapters/node/index.js';
 import { createServer } from 'node:http';
 import { IPv4Address } from '../../../src/core/address.js';
 import { serverFromString } from '../../../src/node/endpoint-strings.js';
 import { NodeReactor } from '../../../src/node/reactor.js';
+import { cleanupsAfterEach } from '../../support/cleanups.js';
 import { testCertificates } from '../../support/tls-certs.js';
 import { get, type Reply } from './http-helpers.js';
 
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = cleanupsAfterEach();
 
 /** Express answering with what it sees of the connection. */
 function app(): express.Express {

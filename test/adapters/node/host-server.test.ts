@@ -6,7 +6,7 @@ import type { Server } from 'node:http';
 import express from 'express';
 import Fastify from 'fastify';
 import Koa from 'koa';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 
 import {
@@ -21,12 +21,10 @@ import { NodeReactor } from '../../../src/node/reactor.js';
 import { Clock } from '../../../src/testing/clock.js';
 import { connectedServerAndClient } from '../../../src/testing/iosim.js';
 import { loopbackAsync } from '../../../src/testing/loopback.js';
+import { cleanupsAfterEach } from '../../support/cleanups.js';
 import { drive, get, until, using } from './http-helpers.js';
 
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = cleanupsAfterEach();
 
 /** Hosts `server` on a weft TCP port on 127.0.0.1; returns the port number and the factory. */
 async function hostOnTCP(

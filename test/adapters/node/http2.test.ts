@@ -15,7 +15,7 @@ import { connect, constants, createSecureServer, createServer } from 'node:http2
 import { request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import {
   NodeServerFactory,
@@ -27,13 +27,11 @@ import type { IPv4Address, IPv6Address } from '../../../src/core/address.js';
 import { NodeReactor } from '../../../src/node/reactor.js';
 import { connectedServerAndClient } from '../../../src/testing/iosim.js';
 import { loopbackAsync } from '../../../src/testing/loopback.js';
+import { cleanupsAfterEach } from '../../support/cleanups.js';
 import { testCertificates } from '../../support/tls-certs.js';
 import { drive } from './http-helpers.js';
 
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = cleanupsAfterEach();
 
 /** An app answering `<path> from <remoteAddress>`, and failing the stream on /fail. */
 function app(req: Http2ServerRequest, res: Http2ServerResponse): void {

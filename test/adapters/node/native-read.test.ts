@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { NodeServerFactory, WeftSocket } from '../../../adapters/node/index.js';
 import { IPv4Address, type IAddress } from '../../../src/core/address.js';
@@ -19,13 +19,11 @@ import { NodeReactor } from '../../../src/node/reactor.js';
 import { WrappingFactory } from '../../../src/protocols/policies/wrapper.js';
 import { Clock } from '../../../src/testing/clock.js';
 import { StringTransport } from '../../../src/testing/string-transport.js';
+import { cleanupsAfterEach } from '../../support/cleanups.js';
 import { testCertificates } from '../../support/tls-certs.js';
 import { until } from './http-helpers.js';
 
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = cleanupsAfterEach();
 
 /** Node internals these tests look at (the same ones Node's http server uses). */
 interface Exposed {

@@ -9,12 +9,13 @@ import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { NodeServerFactory, WeftSocket } from '../../../adapters/node/index.js';
 import type { IPv4Address, IPv6Address } from '../../../src/core/address.js';
 import { NodeReactor } from '../../../src/node/reactor.js';
 import { connectedServerAndClient } from '../../../src/testing/iosim.js';
+import { cleanupsAfterEach } from '../../support/cleanups.js';
 import { drive } from './http-helpers.js';
 
 const HEADERS_TIMEOUT_MS = 200;
@@ -23,10 +24,7 @@ const TIMED_OUT = 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n';
 /** How long a test waits for the close before failing: far above the timeouts, under vitest's. */
 const LIMIT_MS = 4000;
 
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = cleanupsAfterEach();
 
 /** A server with short timeouts, checked every 25 ms; it answers once the whole body is in. */
 function slowServer(): Server {

@@ -17,7 +17,7 @@ import {
 } from 'node:tls';
 
 import express from 'express';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import {
   adoptServer,
@@ -32,13 +32,11 @@ import type { IStreamTransport } from '../../../src/core/interfaces/index.js';
 import { Factory, Protocol } from '../../../src/core/protocol.js';
 import { NodeReactor } from '../../../src/node/reactor.js';
 import { connectedServerAndClient } from '../../../src/testing/iosim.js';
+import { cleanupsAfterEach } from '../../support/cleanups.js';
 import { testCertificates } from '../../support/tls-certs.js';
 import { drive, type Reply } from './http-helpers.js';
 
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = cleanupsAfterEach();
 
 class Echo extends Protocol {
   override dataReceived(data: Uint8Array): void {

@@ -13,7 +13,7 @@ import { Readable } from 'node:stream';
 
 import { Agent, request } from 'undici';
 import type { Dispatcher } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import type { UndiciConnectOptions } from '../../../adapters/node/index.js';
 import { NodeServerFactory, WeftSocket, weftUndiciConnect } from '../../../adapters/node/index.js';
@@ -28,12 +28,10 @@ import type { IConnector } from '../../../src/core/interfaces/transport.js';
 import { NodeReactor } from '../../../src/node/reactor.js';
 import { MemoryReactorClock } from '../../../src/testing/memory-reactor.js';
 import { StringTransport } from '../../../src/testing/string-transport.js';
+import { cleanupsAfterEach } from '../../support/cleanups.js';
 import { testCertificates } from '../../support/tls-certs.js';
 
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = cleanupsAfterEach();
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
