@@ -18,7 +18,6 @@ export interface NativeHandle {
   readonly isStreamBase?: boolean;
   readonly _consumed?: boolean;
   reading?: boolean;
-  readStart(): number;
   readStop(): number;
 }
 
